@@ -1,0 +1,3 @@
+import V2VCore
+import V2VModel
+import V2VDrivers

@@ -1,0 +1,35 @@
+/// A network interface of the source machine.
+public struct NIC: Sendable, Equatable, Codable {
+  /// MAC address, lower-case colon form (`00:50:56:aa:bb:cc`), or nil when the source generates one.
+  public var mac: String?
+  /// Device model on the source (`e1000`, `vmxnet3`, `virtio`, `rtl8139`, …), when known.
+  public var model: String?
+  /// The named network (VMware networkName, libvirt network), if any.
+  public var network: String?
+  /// The host bridge (Xen `bridge=`, libvirt bridge source), if any.
+  public var bridge: String?
+
+  /// Creates a NIC.
+  public init(mac: String? = nil, model: String? = nil, network: String? = nil, bridge: String? = nil) {
+    self.mac = mac
+    self.model = model
+    self.network = network
+    self.bridge = bridge
+  }
+}
+
+/// MAC address helpers shared by readers.
+public enum MACAddress {
+  /// Normalises `00-50-56-AA-BB-CC`, `0050.56aa.bbcc` or `00:50:56:AA:BB:CC` to lower-case colon form;
+  /// nil when the text is not six bytes of hex.
+  public static func normalize(_ text: String) -> String? {
+    let hex = text.lowercased().filter { $0 != ":" && $0 != "-" && $0 != "." }
+    guard hex.count == 12, hex.allSatisfy({ $0.isHexDigit }) else { return nil }
+    var out = ""
+    for (i, c) in hex.enumerated() {
+      if i > 0 && i % 2 == 0 { out.append(":") }
+      out.append(c)
+    }
+    return out
+  }
+}
