@@ -1,5 +1,6 @@
 #ifndef V2V_CLIBVIRT_SHIM_H
 #define V2V_CLIBVIRT_SHIM_H
+#include <stddef.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 

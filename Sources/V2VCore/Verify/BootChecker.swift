@@ -1,0 +1,125 @@
+import Foundation
+import V2VModel
+
+/// Boots disk images under qemu and reads the serial console to decide whether the OS came up.
+///
+/// Never writes to the images: every drive is opened with `snapshot=on` (writes go to a temporary overlay
+/// qemu discards). qemu is always killed before `boot` returns, whatever happened.
+public struct BootChecker: Sendable {
+  /// Where OVMF lives (code and a template variable store).
+  public var ovmfCode: String
+  /// The OVMF variable store copied for each boot.
+  public var ovmfVars: String
+  /// Poll interval for the console log.
+  public var pollInterval: Double
+
+  /// Creates a checker with Debian's OVMF paths.
+  public init(
+    ovmfCode: String = "/usr/share/OVMF/OVMF_CODE_4M.fd", ovmfVars: String = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+    pollInterval: Double = 0.5
+  ) {
+    self.ovmfCode = ovmfCode
+    self.ovmfVars = ovmfVars
+    self.pollInterval = pollInterval
+  }
+
+  /// Boots `spec` and watches the console until a pattern decides, qemu exits, or the time limit passes.
+  /// `progress` is called with the elapsed seconds about every 10 s.
+  public func boot(_ spec: BootSpec, progress: (@Sendable (Double) -> Void)? = nil) throws -> BootResult {
+    let fm = FileManager.default
+    let work = fm.temporaryDirectory.appendingPathComponent("v2v-boot-\(UUID().uuidString)").path
+    try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(atPath: work) }
+    let log = spec.consoleLog ?? "\(work)/console.log"
+    fm.createFile(atPath: log, contents: nil)
+
+    let argv = try qemuArguments(spec, consoleLog: log, work: work)
+    let p = Process()
+    guard let exe = Subprocess.which(argv[0]) else { throw Subprocess.Failure.notFound(argv[0]) }
+    p.executableURL = URL(fileURLWithPath: exe)
+    p.arguments = Array(argv.dropFirst())
+    let errFile = "\(work)/qemu.stderr"
+    fm.createFile(atPath: errFile, contents: nil)
+    p.standardError = FileHandle(forWritingAtPath: errFile)
+    p.standardOutput = FileHandle.nullDevice
+    p.standardInput = FileHandle.nullDevice
+    let start = Date()
+    try p.run()
+    defer { Subprocess.kill(p, grace: 3) }
+
+    var lastProgress = 0.0
+    func result(_ passed: Bool, _ outcome: BootResult.Outcome, _ evidence: String) -> BootResult {
+      BootResult(
+        passed: passed, outcome: outcome, evidence: evidence, seconds: Date().timeIntervalSince(start),
+        consoleLog: spec.consoleLog)
+    }
+    while true {
+      let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? String(decoding: fm.contents(atPath: log) ?? Data(), as: UTF8.self)
+      if let line = Self.firstLine(in: text, matching: spec.successPatterns) { return result(true, .booted, line) }
+      if let line = Self.firstLine(in: text, matching: spec.failurePatterns) { return result(false, .failed, line) }
+      let elapsed = Date().timeIntervalSince(start)
+      if !p.isRunning {
+        let err = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+        let why = err.split(separator: "\n").last.map(String.init) ?? "exit status \(p.terminationStatus)"
+        return result(false, .qemuError, "qemu exited: \(why)")
+      }
+      if elapsed > spec.timeout {
+        let tail = text.split(whereSeparator: \.isNewline).last.map { String($0).trimmingCharacters(in: .whitespaces) }
+        return result(false, .timedOut, "no boot evidence within \(Int(spec.timeout)) s; last console line: \(tail ?? "(none)")")
+      }
+      if elapsed - lastProgress >= 10 {
+        lastProgress = elapsed
+        progress?(elapsed)
+      }
+      usleep(UInt32(pollInterval * 1_000_000))
+    }
+  }
+
+  /// The qemu command line for `spec` (exposed for tests and `-o qemu` scripts).
+  public func qemuArguments(_ spec: BootSpec, consoleLog: String, work: String) throws -> [String] {
+    let pcMachine = spec.disks.contains { $0.bus.needsPCMachine }
+    var a = [
+      "qemu-system-x86_64", "-machine", "\(pcMachine ? "pc" : "q35"),accel=\(spec.accelerator.qemuName)",
+      "-m", "\(spec.memoryMiB)", "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
+      "-serial", "file:\(consoleLog)", "-no-reboot",
+    ]
+    if spec.accelerator == .kvm { a += ["-cpu", "host"] }
+    if spec.firmware == .uefi {
+      let vars = "\(work)/OVMF_VARS.fd"
+      try FileManager.default.copyItem(atPath: ovmfVars, toPath: vars)
+      a += [
+        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(ovmfCode)",
+        "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
+      ]
+    }
+    var controllers: Set<BootBus> = []
+    for (i, d) in spec.disks.enumerated() {
+      a += ["-drive", "file=\(d.path),format=\(d.format),if=none,id=disk\(i),snapshot=on"]
+      let boot = i == 0 ? ",bootindex=1" : ""
+      switch d.bus {
+      case .virtio: a += ["-device", "virtio-blk-pci,drive=disk\(i)\(boot)"]
+      case .sata:
+        if controllers.insert(.sata).inserted { a += ["-device", "ahci,id=sata0"] }
+        a += ["-device", "ide-hd,drive=disk\(i),bus=sata0.\(i)\(boot)"]
+      case .ide: a += ["-device", "ide-hd,drive=disk\(i),bus=ide.\(i / 2),unit=\(i % 2)\(boot)"]
+      case .virtioSCSI, .pvscsi, .lsi:
+        let model = d.bus == .virtioSCSI ? "virtio-scsi-pci" : d.bus == .pvscsi ? "pvscsi" : "lsi53c895a"
+        if controllers.insert(d.bus).inserted { a += ["-device", "\(model),id=scsi\(d.bus.rawValue)"] }
+        a += ["-device", "scsi-hd,drive=disk\(i),bus=scsi\(d.bus.rawValue).0,scsi-id=\(i)\(boot)"]
+      }
+    }
+    if let nic = spec.nicModel {
+      a += ["-netdev", "user,id=net0,restrict=on", "-device", "\(nic),netdev=net0" + (spec.mac.map { ",mac=\($0)" } ?? "")]
+    }
+    return a
+  }
+
+  /// The first console line containing any of `patterns`, trimmed of control characters.
+  static func firstLine(in text: String, matching patterns: [String]) -> String? {
+    guard patterns.contains(where: { text.contains($0) }) else { return nil }
+    for line in text.split(whereSeparator: \.isNewline) where patterns.contains(where: { line.contains($0) }) {
+      return String(line.filter { !$0.isASCII || $0.asciiValue! >= 32 }).trimmingCharacters(in: .whitespaces)
+    }
+    return nil
+  }
+}

@@ -1,0 +1,117 @@
+import V2VModel
+
+/// What to boot and how: the disks (on which bus), the NIC, the firmware and what counts as a boot.
+public struct BootSpec: Sendable {
+  /// A disk as qemu attaches it.
+  public struct Disk: Sendable {
+    /// Image path.
+    public var path: String
+    /// qemu format name (`raw`, `qcow2`, `vmdk`).
+    public var format: String
+    /// Attachment.
+    public var bus: BootBus
+    /// Creates a disk.
+    public init(path: String, format: String, bus: BootBus) {
+      self.path = path
+      self.format = format
+      self.bus = bus
+    }
+  }
+
+  /// Disks, boot disk first.
+  public var disks: [Disk]
+  /// qemu NIC device model (`virtio-net-pci`, `e1000`, `vmxnet3`), nil for none.
+  public var nicModel: String?
+  /// MAC address for the NIC, nil for qemu's default.
+  public var mac: String?
+  /// BIOS or UEFI (OVMF).
+  public var firmware: Firmware
+  /// Guest memory, MiB.
+  public var memoryMiB: Int
+  /// KVM or TCG.
+  public var accelerator: Accelerator
+  /// Give up after this many seconds.
+  public var timeout: Double
+  /// Console text that proves the OS came up (checked in order).
+  public var successPatterns: [String]
+  /// Console text that proves it did not (root not found, rescue shell, panic).
+  public var failurePatterns: [String]
+  /// Where to keep the serial console log (nil: a temporary file, removed afterwards).
+  public var consoleLog: String?
+
+  /// Evidence of a booted Linux: v2v's fixture marker, a login prompt, systemd reaching its default target.
+  public static let defaultSuccessPatterns = [
+    "V2V-BOOT-MARKER", "Reached target multi-user.target", "Reached target Multi-User System",
+    "Reached target graphical.target", "Reached target Graphical Interface", " login: ",
+  ]
+  /// Evidence of a failed boot: the initramfs could not find the root, a rescue shell, a kernel panic.
+  public static let defaultFailurePatterns = [
+    "Gave up waiting for root", "ALERT!", "(initramfs)", "Kernel panic", "dracut-initqueue: Warning: Could not boot",
+    "Entering emergency mode", "You are in emergency mode", "Give root password for maintenance",
+    "No bootable device", "Boot failed: not a bootable disk", "error: no such device",
+  ]
+
+  /// Creates a spec with the defaults: BIOS, 1 GiB, TCG, 300 s, virtio NIC.
+  public init(
+    disks: [Disk], nicModel: String? = "virtio-net-pci", mac: String? = nil, firmware: Firmware = .bios,
+    memoryMiB: Int = 1024, accelerator: Accelerator = .tcg, timeout: Double = 300,
+    successPatterns: [String] = BootSpec.defaultSuccessPatterns,
+    failurePatterns: [String] = BootSpec.defaultFailurePatterns, consoleLog: String? = nil
+  ) {
+    self.disks = disks
+    self.nicModel = nicModel
+    self.mac = mac
+    self.firmware = firmware
+    self.memoryMiB = memoryMiB
+    self.accelerator = accelerator
+    self.timeout = timeout
+    self.successPatterns = successPatterns
+    self.failurePatterns = failurePatterns
+    self.consoleLog = consoleLog
+  }
+}
+
+/// How a test boot attaches a disk.
+public enum BootBus: String, Sendable, CaseIterable, Codable {
+  /// virtio-blk (what converted guests use).
+  case virtio
+  /// SATA on an AHCI controller (q35).
+  case sata
+  /// Legacy IDE (PIIX, on the i440fx machine).
+  case ide
+  /// SCSI on virtio-scsi.
+  case virtioSCSI = "virtio-scsi"
+  /// SCSI on VMware's paravirtual controller (pvscsi).
+  case pvscsi
+  /// SCSI on an LSI 53C895A.
+  case lsi
+
+  /// Whether this bus needs the i440fx (`pc`) machine rather than q35.
+  var needsPCMachine: Bool { self == .ide }
+}
+
+/// The outcome of a test boot.
+public struct BootResult: Sendable, Codable, Equatable {
+  /// Whether the OS came up.
+  public var passed: Bool
+  /// What decided it.
+  public var outcome: Outcome
+  /// The console line (or reason) that decided it.
+  public var evidence: String
+  /// Seconds from qemu start to the decision.
+  public var seconds: Double
+  /// The serial console log, when it was kept.
+  public var consoleLog: String?
+
+  /// What decided a boot.
+  public enum Outcome: String, Sendable, Codable {
+    /// A success pattern appeared on the console.
+    case booted
+    /// A failure pattern appeared (root not found, rescue shell, panic).
+    case failed
+    /// Neither appeared within the time limit.
+    case timedOut
+    /// qemu itself exited or refused the configuration.
+    case qemuError
+  }
+}
