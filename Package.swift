@@ -13,6 +13,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
   ],
   targets: [
     // Pure value types: the one vocabulary every stage speaks.
@@ -40,7 +41,10 @@ let package = Package(
     // Source formats -> SourceVM.
     .target(
       name: "V2VReaders",
-      dependencies: ["V2VModel", "LibXML", .product(name: "Logging", package: "swift-log")]),
+      dependencies: [
+        "V2VModel", "LibXML", .product(name: "Logging", package: "swift-log"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]),
 
     // Pipeline, planning, domain XML, boot verification. No C imports.
     .target(

@@ -1,0 +1,129 @@
+import Foundation
+import V2VModel
+
+/// Reads an OVA (`-i ova FILE.ova|DIR|FILE.ovf`): tar (read in place) or zip, the OVF envelope, the
+/// manifest (verified: a mismatch is an integrity error naming the file), and the disks, which stay inside
+/// a tar as `DiskSource.archiveMember` unless gzip-compressed (then decompressed into the work directory).
+public struct OVAReader: SourceReader {
+  /// Where extracted files go; a fresh directory under the system temporary directory when nil. The caller
+  /// owns what is extracted there (it must outlive the conversion).
+  public var workDirectory: String?
+
+  /// Creates the reader.
+  public init(workDirectory: String? = nil) { self.workDirectory = workDirectory }
+
+  /// Reads the OVA at `locations[0]`.
+  public func read(_ locations: [String]) throws(ReaderError) -> SourceVM {
+    let path = FileAccess.absolute(try Require.single(locations, format: "ova"))
+    var madeWork: String?
+    let work = { () throws(ReaderError) -> String in
+      if let w = madeWork ?? workDirectory { try Self.makeDirectory(w); madeWork = w; return w }
+      let w = (NSTemporaryDirectory() as NSString).appendingPathComponent("v2v-ova-\(UUID().uuidString)")
+      try Self.makeDirectory(w)
+      madeWork = w
+      return w
+    }
+    let container = try OVAContainer(path: path, workDirectory: work)
+    let names = container.names
+    let ovfName: String
+    if FileAccess.kind(path) == .file, path.lowercased().hasSuffix(".ovf") {
+      ovfName = (path as NSString).lastPathComponent
+    } else {
+      let ovfs = names.filter { $0.lowercased().hasSuffix(".ovf") }.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count }
+      guard let first = ovfs.first else { throw .unreadable(SourceLocation(file: path), "no .ovf descriptor inside") }
+      ovfName = first
+    }
+    let ovfLabel = Self.label(path, ovfName, container)
+    let base = (ovfName as NSString).deletingLastPathComponent
+    func member(_ href: String) -> String { base.isEmpty ? href : (base as NSString).appendingPathComponent(href) }
+
+    let mfName = ((ovfName as NSString).deletingPathExtension) + ".mf"
+    if container.contains(mfName) {
+      try verify(manifest: mfName, label: Self.label(path, mfName, container), container: container, member: member)
+    }
+    let text = try FileAccess.decodeText(try container.bytes(ovfName), file: ovfLabel)
+    let doc = try XMLParsing.parse(text, file: ovfLabel)
+    let (vmIn, files) = try OVFMapper(envelope: try OVFEnvelope(doc, file: ovfLabel), file: ovfLabel).map()
+    var vm = vmIn
+    vm.origin = path
+    for (i, f) in files.enumerated() {
+      guard OVAContainer.isSafe(f.href) else { throw .integrity(f.namedBy, "disk path '\(f.href)' escapes the OVA directory") }
+      var name = member(f.href)
+      if !container.contains(name), container.contains(name + ".000000000") { name += ".000000000" }
+      guard container.contains(name) else { throw .missingFile(f.namedBy, path: Self.label(path, name, container)) }
+      try resolve(&vm.disks[i], member: name, file: f, container: container, work: work)
+    }
+    for i in vm.removableMedia.indices {
+      if let href = vm.removableMedia[i].path {
+        guard OVAContainer.isSafe(href) else { throw .integrity(SourceLocation(file: ovfLabel, context: "References/File[@href='\(href)']"), "path escapes the OVA directory") }
+        vm.removableMedia[i].path = Self.label(path, member(href), container)
+      }
+    }
+    return vm
+  }
+
+  private func resolve(
+    _ disk: inout Disk, member name: String, file f: OVFMapper.DiskFile, container: OVAContainer,
+    work: () throws(ReaderError) -> String
+  ) throws(ReaderError) {
+    if f.gzip {
+      let out = (try work() as NSString).appendingPathComponent((name as NSString).lastPathComponent.replacingOccurrences(of: ".gz", with: ""))
+      try Gunzip.decompress(container: container, member: name, to: out)
+      disk.source = .file(path: out)
+    } else if let (archive, m) = container.tarMember(name) {
+      disk.source = .archiveMember(archive: archive, member: m.name, offset: m.offset, length: m.size)
+      let header = ImageHeader.identify(try FileAccess.bytes(archive, offset: m.offset, count: Int(min(m.size, 4096))))
+      apply(header, size: m.size, to: &disk)
+      return
+    } else if let p = container.directoryPath(name) {
+      disk.source = .file(path: p)
+    }
+    let probed = try DiskProbe.probe(disk.source.displayPath, namedBy: f.namedBy)
+    disk.format = probed.format
+    if disk.capacityBytes == nil { disk.capacityBytes = probed.capacityBytes }
+    if probed.format == .vmdk { disk.vmdkVariant = probed.vmdkVariant ?? disk.vmdkVariant }
+    disk.chain = probed.chain
+  }
+
+  private func apply(_ header: ImageHeader, size: UInt64, to disk: inout Disk) {
+    switch header.format {
+    case .vmdkSparse, .vmdkCOWD, .vmdkDescriptor: disk.format = .vmdk
+    case .qcow2: disk.format = .qcow2
+    case .vdi: disk.format = .vdi
+    case .vhd: disk.format = .vhd
+    case .vhdx: disk.format = .vhdx
+    case .raw: disk.format = .raw
+    }
+    if disk.format != .vmdk { disk.vmdkVariant = nil }
+    if disk.capacityBytes == nil { disk.capacityBytes = header.format == .raw ? size : header.capacityBytes }
+  }
+
+  private func verify(
+    manifest: String, label: String, container: OVAContainer, member: (String) -> String
+  ) throws(ReaderError) {
+    let mf = try Manifest(parsing: try FileAccess.decodeText(try container.bytes(manifest), file: label), file: label)
+    for e in mf.entries {
+      let at = SourceLocation(file: label, line: e.line, context: e.file)
+      guard OVAContainer.isSafe(e.file) else { throw .integrity(at, "manifest names a path outside the OVA") }
+      guard container.contains(member(e.file)) else { throw .integrity(at, "manifest names '\(e.file)', which is not in the OVA") }
+      var digest = Digest(e.algorithm == "sha1" ? .sha1 : .sha256)
+      try container.forEachChunk(member(e.file)) { (c: [UInt8]) throws(ReaderError) in digest.update(c) }
+      let actual = digest.hex()
+      guard actual == e.digest else {
+        throw .integrity(at, "\(e.algorithm.uppercased()) mismatch for '\(e.file)': manifest says \(e.digest), file has \(actual)")
+      }
+    }
+  }
+
+  static func label(_ path: String, _ member: String, _ c: OVAContainer) -> String {
+    if case .tar = c.storage { return "\(path)/\(member)" }
+    if case .directory(let d) = c.storage { return (d as NSString).appendingPathComponent(member) }
+    return member
+  }
+
+  static func makeDirectory(_ p: String) throws(ReaderError) {
+    do { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true) } catch {
+      throw .unreadable(SourceLocation(file: p), "cannot create work directory: \(error)")
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import V2VModel
+
+/// Maps a parsed Xen configuration to the source model. Pure: paths are resolved as strings only.
+struct XenMapper {
+  /// The parsed file.
+  let config: XenConfig
+
+  private static let known: Set<String> = [
+    "name", "uuid", "memory", "maxmem", "vcpus", "maxvcpus", "type", "builder", "bootloader", "kernel",
+    "ramdisk", "cmdline", "extra", "root", "bios", "firmware", "disk", "vif",
+  ]
+
+  /// Produces the machine; disks carry the list entry that named them.
+  func map() throws(ReaderError) -> MappedVM {
+    let fallback = ((config.file as NSString).lastPathComponent as NSString).deletingPathExtension
+    let name = try config.string("name").map { $0 } ?? fallback
+    var vm = SourceVM(name: name.isEmpty ? fallback : name, hypervisor: .xen, origin: config.file)
+    vm.uuid = try config.string("uuid")?.lowercased()
+
+    let memKey = config["memory"] != nil ? "memory" : "maxmem"
+    let mem = try config.int(memKey).map { $0 } ?? 128
+    guard mem > 0 else { throw .invalidValue(config.location(memKey), "memory must be positive, found \(mem) MiB") }
+    vm.memoryBytes = UInt64(mem) << 20
+    let vcpusKey = config["vcpus"] != nil ? "vcpus" : "maxvcpus"
+    let vcpus = try config.int(vcpusKey).map { $0 } ?? 1
+    guard vcpus > 0 else { throw .invalidValue(config.location("vcpus"), "vCPUs must be at least 1, found \(vcpus)") }
+    vm.vcpus = vcpus
+
+    let type = try guestType()
+    if type == "hvm" {
+      let fwKey = config["firmware"] != nil ? "firmware" : "bios"
+      let fw = (try config.string(fwKey) ?? "").lowercased()
+      vm.firmware = fw == "ovmf" || fw == "uefi" || fw.hasSuffix("ovmf.fd") ? .uefi : .bios
+    } else {
+      var cmdline = try config.string("cmdline")
+      if cmdline == nil {
+        let root = try config.string("root").map { "root=\($0)" }
+        let parts = [root, try config.string("extra")].compactMap { $0 }
+        cmdline = parts.isEmpty ? nil : parts.joined(separator: " ")
+      }
+      vm.paravirtBoot = ParavirtBoot(
+        bootloader: try config.string("bootloader"), kernel: try config.string("kernel"),
+        ramdisk: try config.string("ramdisk"), cmdline: cmdline)
+    }
+
+    var origins: [DiskOrigin] = []
+    for (i, spec) in try config.strings("disk").enumerated() {
+      let at = config.location("disk", item: i)
+      let d = try XenDiskSpec.parse(spec, at: at)
+      let path = d.target.isEmpty ? nil : FileAccess.resolve(d.target, relativeTo: config.file)
+      if d.isCDROM {
+        vm.removableMedia.append(RemovableMedium(kind: .cdrom, bus: d.bus == .xen ? .ide : d.bus, path: path))
+        continue
+      }
+      let source: DiskSource = d.isBlockDevice ? .block(path: path!) : .file(path: path!)
+      vm.disks.append(Disk(source: source, format: d.format ?? .raw, bus: d.bus, targetName: d.vdev, readOnly: d.readOnly))
+      origins.append(DiskOrigin(namedBy: at, formatStated: d.format != nil))
+    }
+    for (i, spec) in try config.strings("vif").enumerated() {
+      let v = try XenVifSpec.parse(spec, at: config.location("vif", item: i))
+      let model = v.model ?? (type == "hvm" && v.type != "vif" ? "rtl8139" : "netfront")
+      vm.nics.append(NIC(mac: v.mac, model: model, bridge: v.bridge))
+    }
+    for (key, s) in config.settings.sorted(by: { $0.value.line < $1.value.line }) where !Self.known.contains(key) {
+      readerLog.debug("ignoring Xen setting", metadata: ["file": "\(config.file)", "line": "\(s.line)", "key": "\(key)"])
+    }
+    return MappedVM(vm: vm, diskOrigins: origins)
+  }
+
+  /// `pv`, `pvh` or `hvm`, from `type` (xl) or `builder` (xm: `hvm`, `linux`/`generic` for PV).
+  private func guestType() throws(ReaderError) -> String {
+    if let t = try config.string("type")?.lowercased() {
+      guard ["pv", "pvh", "hvm"].contains(t) else { throw .invalidValue(config.location("type"), "unknown guest type '\(t)'") }
+      return t
+    }
+    switch try config.string("builder")?.lowercased() {
+    case "hvm": return "hvm"
+    case nil, "linux", "generic": return "pv"
+    case let b?: throw .invalidValue(config.location("builder"), "unknown builder '\(b)'")
+    }
+  }
+}
