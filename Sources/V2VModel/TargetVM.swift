@@ -1,0 +1,123 @@
+/// The machine v2v writes: what the output (libvirt, local, qemu, physical) creates.
+public struct TargetVM: Sendable, Equatable, Codable {
+  /// Domain name (the source's, or `-on NAME`).
+  public var name: String
+  /// A new UUID for the target.
+  public var uuid: String
+  /// Memory in bytes.
+  public var memoryBytes: UInt64
+  /// vCPUs.
+  public var vcpus: Int
+  /// Topology, when the source stated one.
+  public var cpuTopology: CPUTopology?
+  /// BIOS or UEFI.
+  public var firmware: Firmware
+  /// Whether UEFI Secure Boot is required.
+  public var secureBoot: Bool
+  /// qemu machine type (`q35`).
+  public var machine: String
+  /// Disks, boot disk first.
+  public var disks: [TargetDisk]
+  /// CD-ROM and floppy drives (empty, or with the source's image).
+  public var removableMedia: [TargetRemovable]
+  /// Network interfaces.
+  public var nics: [TargetNIC]
+  /// Video model (`virtio`, `vga`, `qxl`).
+  public var video: String
+  /// libosinfo short id of the guest (`debian12`), when known; recorded in the domain metadata.
+  public var osinfo: String?
+
+  /// Creates a target.
+  public init(
+    name: String, uuid: String, memoryBytes: UInt64, vcpus: Int, cpuTopology: CPUTopology? = nil,
+    firmware: Firmware, secureBoot: Bool = false, machine: String = "q35", disks: [TargetDisk],
+    removableMedia: [TargetRemovable] = [], nics: [TargetNIC] = [], video: String = "virtio", osinfo: String? = nil
+  ) {
+    self.name = name
+    self.uuid = uuid
+    self.memoryBytes = memoryBytes
+    self.vcpus = vcpus
+    self.cpuTopology = cpuTopology
+    self.firmware = firmware
+    self.secureBoot = secureBoot
+    self.machine = machine
+    self.disks = disks
+    self.removableMedia = removableMedia
+    self.nics = nics
+    self.video = video
+    self.osinfo = osinfo
+  }
+}
+
+/// A disk of the target.
+public struct TargetDisk: Sendable, Equatable, Codable {
+  /// Where the output image is (final path).
+  public var path: String
+  /// `raw` or `qcow2`.
+  public var format: String
+  /// Guest device name (`vda`).
+  public var dev: String
+  /// Bus (`virtio`).
+  public var bus: Bus
+  /// Boot order (1 for the boot disk), nil for none.
+  public var bootOrder: Int?
+  /// Virtual size in bytes.
+  public var capacityBytes: UInt64?
+
+  /// Creates a target disk.
+  public init(path: String, format: String, dev: String, bus: Bus = .virtio, bootOrder: Int? = nil, capacityBytes: UInt64? = nil) {
+    self.path = path
+    self.format = format
+    self.dev = dev
+    self.bus = bus
+    self.bootOrder = bootOrder
+    self.capacityBytes = capacityBytes
+  }
+}
+
+/// A CD-ROM or floppy of the target.
+public struct TargetRemovable: Sendable, Equatable, Codable {
+  /// cdrom or floppy.
+  public var kind: RemovableMedium.Kind
+  /// Guest device name (`sda` for the first SATA CD-ROM, `fda` for a floppy).
+  public var dev: String
+  /// Bus (`sata`, `fdc`).
+  public var bus: Bus
+  /// The inserted image, if any.
+  public var path: String?
+
+  /// Creates a drive.
+  public init(kind: RemovableMedium.Kind, dev: String, bus: Bus, path: String? = nil) {
+    self.kind = kind
+    self.dev = dev
+    self.bus = bus
+    self.path = path
+  }
+}
+
+/// A NIC of the target.
+public struct TargetNIC: Sendable, Equatable, Codable {
+  /// MAC, kept from the source (nil: libvirt generates one).
+  public var mac: String?
+  /// Device model (`virtio`).
+  public var model: String
+  /// What it connects to.
+  public var connection: Connection
+
+  /// What a NIC connects to on the target host.
+  public enum Connection: Sendable, Equatable, Codable {
+    /// A libvirt network.
+    case network(String)
+    /// A host bridge.
+    case bridge(String)
+    /// qemu user networking (no libvirt network).
+    case user
+  }
+
+  /// Creates a NIC.
+  public init(mac: String?, model: String = "virtio", connection: Connection) {
+    self.mac = mac
+    self.model = model
+    self.connection = connection
+  }
+}

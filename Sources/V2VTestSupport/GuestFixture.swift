@@ -1,0 +1,64 @@
+import Foundation
+import V2VCore
+
+/// A real guest built by `Fixtures/build-fixture.sh NAME` and cached outside the repository.
+public struct GuestFixture: Sendable, Decodable {
+  /// Recipe name (`vmware-debian12-bios`).
+  public var name: String
+  /// Hash of the recipe the cache entry was built from.
+  public var recipeHash: String
+  /// The guest's hostname.
+  public var hostname: String
+  /// The marker its boot unit prints on the serial console.
+  public var marker: String
+  /// The root device as the guest names it.
+  public var rootDevice: String
+  /// VMX file.
+  public var vmx: String
+  /// monolithicSparse VMDK the VMX names.
+  public var vmdk: String
+  /// OVA archive.
+  public var ova: String
+
+  /// Builds the fixture (or reuses the cache) and returns it. Built once per test process.
+  public static func named(_ name: String) throws -> GuestFixture {
+    try FixtureCache.shared.get(name)
+  }
+}
+
+/// Errors building fixtures.
+public struct FixtureError: Error, CustomStringConvertible {
+  /// What went wrong.
+  public var description: String
+}
+
+/// Builds each fixture at most once per process, whatever the test parallelism.
+final class FixtureCache: @unchecked Sendable {
+  static let shared = FixtureCache()
+  private let lock = NSLock()
+  private var built: [String: Result<GuestFixture, FixtureError>] = [:]
+
+  func get(_ name: String) throws -> GuestFixture {
+    lock.lock()
+    defer { lock.unlock() }
+    if let r = built[name] { return try r.get() }
+    let r = Result { try build(name) }.mapError { ($0 as? FixtureError) ?? FixtureError(description: "\($0)") }
+    built[name] = r
+    return try r.get()
+  }
+
+  private func build(_ name: String) throws -> GuestFixture {
+    let script = RepoPaths.fixtures + "/build-fixture.sh"
+    let r = try Subprocess.run(["bash", script, name], timeout: 3600)
+    guard r.succeeded, let dir = r.stdout.split(separator: "\n").last.map(String.init) else {
+      let tail = r.stderr.split(separator: "\n").suffix(15).joined(separator: "\n")
+      throw FixtureError(description: "build-fixture.sh \(name) failed (status \(r.status)):\n\(tail)")
+    }
+    let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))
+    var f = try JSONDecoder().decode(GuestFixture.self, from: data)
+    for kp in [\GuestFixture.vmx, \.vmdk, \.ova] where !f[keyPath: kp].hasPrefix("/") {
+      f[keyPath: kp] = dir + "/" + f[keyPath: kp]
+    }
+    return f
+  }
+}
