@@ -18,7 +18,8 @@ struct XenMapper {
     var vm = SourceVM(name: name.isEmpty ? fallback : name, hypervisor: .xen, origin: config.file)
     vm.uuid = try config.string("uuid")?.lowercased()
 
-    let memKey = config["memory"] != nil ? "memory" : "maxmem"
+    // The maximum (what the guest may balloon up to), as libvirt's <memory> and virt-v2v take it.
+    let memKey = config["maxmem"] != nil ? "maxmem" : "memory"
     let mem = try config.int(memKey).map { $0 } ?? 128
     guard mem > 0 else { throw .invalidValue(config.location(memKey), "memory must be positive, found \(mem) MiB") }
     vm.memoryBytes = UInt64(mem) << 20
