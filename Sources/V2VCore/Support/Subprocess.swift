@@ -112,3 +112,51 @@ private final class DataBox: @unchecked Sendable {
   // Written by one reader thread before `group.leave()`, read after `group.wait()`.
   var data = Data()
 }
+
+extension Subprocess {
+  /// Runs `argv`, handing its output to `onOutput` as it arrives (`isStderr` tells which stream), and
+  /// returns the exit status. The child is killed if v2v is interrupted (``Cleanup``).
+  public static func stream(_ argv: [String], onOutput: (String, _ isStderr: Bool) -> Void) throws -> Int32 {
+    guard let exe = which(argv[0]) else { throw Failure.notFound(argv[0]) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe)
+    p.arguments = Array(argv.dropFirst())
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    let queue = ChunkQueue()
+    out.fileHandleForReading.readabilityHandler = { h in queue.push(h.availableData, false) }
+    err.fileHandleForReading.readabilityHandler = { h in queue.push(h.availableData, true) }
+    do { try p.run() } catch { throw Failure.cannotStart(argv[0], "\(error)") }
+    Cleanup.shared.track(p)
+    defer { Cleanup.shared.untrack(p) }
+    while p.isRunning {
+      for (data, isErr) in queue.drain() { onOutput(String(decoding: data, as: UTF8.self), isErr) }
+      usleep(100_000)
+    }
+    p.waitUntilExit()
+    out.fileHandleForReading.readabilityHandler = nil
+    err.fileHandleForReading.readabilityHandler = nil
+    for (data, isErr) in queue.drain() { onOutput(String(decoding: data, as: UTF8.self), isErr) }
+    if let rest = try? out.fileHandleForReading.readToEnd(), !rest.isEmpty { onOutput(String(decoding: rest, as: UTF8.self), false) }
+    if let rest = try? err.fileHandleForReading.readToEnd(), !rest.isEmpty { onOutput(String(decoding: rest, as: UTF8.self), true) }
+    return p.terminationStatus
+  }
+}
+
+/// Output chunks handed from pipe reader threads to the waiting caller.
+private final class ChunkQueue: @unchecked Sendable {
+  private let lock = NSLock()
+  private var chunks: [(Data, Bool)] = []
+  func push(_ d: Data, _ isErr: Bool) {
+    guard !d.isEmpty else { return }
+    lock.withLock { chunks.append((d, isErr)) }
+  }
+  func drain() -> [(Data, Bool)] {
+    lock.withLock {
+      defer { chunks.removeAll() }
+      return chunks
+    }
+  }
+}

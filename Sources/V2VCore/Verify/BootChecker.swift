@@ -45,7 +45,11 @@ public struct BootChecker: Sendable {
     p.standardInput = FileHandle.nullDevice
     let start = Date()
     try p.run()
-    defer { Subprocess.kill(p, grace: 3) }
+    Cleanup.shared.track(p)
+    defer {
+      Subprocess.kill(p, grace: 3)
+      Cleanup.shared.untrack(p)
+    }
 
     var lastProgress = 0.0
     func result(_ passed: Bool, _ outcome: BootResult.Outcome, _ evidence: String) -> BootResult {

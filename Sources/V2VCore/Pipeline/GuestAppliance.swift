@@ -1,0 +1,69 @@
+/// An overlay disk handed to the appliance: the copy-on-write file the conversion writes to.
+public struct OverlayDisk: Sendable, Equatable {
+  /// The qcow2 overlay path.
+  public var path: String
+  /// Its format (`qcow2`).
+  public var format: String
+  /// Creates an overlay description.
+  public init(path: String, format: String = "qcow2") {
+    self.path = path
+    self.format = format
+  }
+}
+
+/// How to choose among several operating systems (`--root`).
+public enum RootChoice: Sendable, Equatable {
+  /// The only one; several is an error.
+  case single
+  /// The first one found.
+  case first
+  /// This device.
+  case device(String)
+
+  /// Parses `single`, `first` or a `/dev/…` path.
+  public init?(argument: String) {
+    switch argument {
+    case "single", "ask": self = .single
+    case "first": self = .first
+    default:
+      guard argument.hasPrefix("/dev/") else { return nil }
+      self = .device(argument)
+    }
+  }
+
+  /// Picks a root from `roots` (sorted), or throws a ``ConversionError``.
+  public func choose(from roots: [String]) throws -> String {
+    let roots = roots.sorted()
+    guard !roots.isEmpty else { throw ConversionError.noOperatingSystem }
+    switch self {
+    case .single:
+      guard roots.count == 1 else { throw ConversionError.multipleRoots(roots) }
+      return roots[0]
+    case .first: return roots[0]
+    case .device(let d):
+      guard roots.contains(d) else { throw ConversionError.rootNotFound(d, roots) }
+      return d
+    }
+  }
+}
+
+/// A running appliance with the overlays attached: inspection, mounting, trimming, and the guest session.
+/// One per conversion (a start costs ~30 s under TCG).
+public protocol GuestAppliance: GuestSession {
+  /// Operating-system roots on the disks.
+  func roots() throws -> [String]
+  /// Inspects `root`.
+  func inspect(root: String) throws -> GuestInspection
+  /// Mounts the guest's filesystems at their mountpoints (read-only for `--dry-run`).
+  func mount(_ inspection: GuestInspection, readOnly: Bool) throws
+  /// Discards unused blocks in every mounted filesystem so the copy skips them; failures are warnings.
+  func trim() -> [String]
+  /// Unmounts, syncs and stops the appliance.
+  func close() throws
+}
+
+/// Starts appliances.
+public protocol ApplianceLauncher {
+  /// Starts one appliance with `disks` attached, in order.
+  func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance
+}

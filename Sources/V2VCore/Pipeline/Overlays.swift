@@ -1,0 +1,58 @@
+import Foundation
+import V2VModel
+
+/// Copy-on-write overlays over the source disks: the conversion writes only to these; the source is opened
+/// read-only as their backing file and never written.
+public enum Overlays {
+  /// The backing file name and format qemu opens for a source disk. Archive members (an uncompressed disk
+  /// inside an OVA) are read in place through qemu's raw driver with an offset and size.
+  public static func backing(for disk: Disk) -> (file: String, format: String) {
+    switch disk.source {
+    case .file(let p), .block(let p):
+      return (URL(fileURLWithPath: p).standardizedFileURL.path, disk.format.rawValue)
+    case .archiveMember(let archive, _, let offset, let length):
+      let file = URL(fileURLWithPath: archive).standardizedFileURL.path
+      let json = #"{"driver":"raw","offset":\#(offset),"size":\#(length),"file":{"driver":"file","filename":\#(jsonString(file))}}"#
+      return ("json:" + json, disk.format.rawValue)
+    case .remote(let uri): return (uri, disk.format.rawValue)
+    }
+  }
+
+  /// Creates one qcow2 overlay per disk in `directory` (`overlay-sda.qcow2`, …) with `qemu-img create`.
+  public static func create(for disks: [Disk], in directory: String) throws -> [OverlayDisk] {
+    try disks.enumerated().map { i, d in
+      let (file, format) = backing(for: d)
+      let path = "\(directory)/overlay-sd\(DeviceNames.letters(i)).qcow2"
+      let r = try Subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", file, path], timeout: 120)
+      guard r.succeeded else {
+        throw SourceDiskError(path: d.source.displayPath, message: r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+      }
+      return OverlayDisk(path: path)
+    }
+  }
+
+  /// Virtual size of an image in bytes (`qemu-img info`).
+  public static func virtualSize(_ path: String) throws -> UInt64 {
+    let r = try Subprocess.run(["qemu-img", "info", "--output=json", path], timeout: 60)
+    guard r.succeeded, let data = r.stdout.data(using: .utf8),
+      let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let size = (obj["virtual-size"] as? NSNumber)?.uint64Value
+    else { throw SourceDiskError(path: path, message: r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    return size
+  }
+
+  static func jsonString(_ s: String) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
+    let text = String(decoding: data, as: UTF8.self)
+    return String(text.dropFirst().dropLast())
+  }
+}
+
+/// qemu could not open a source disk.
+public struct SourceDiskError: Error, CustomStringConvertible {
+  /// The disk.
+  public var path: String
+  /// qemu's words.
+  public var message: String
+  public var description: String { "\(path): cannot open disk: \(message)" }
+}

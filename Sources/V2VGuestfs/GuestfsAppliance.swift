@@ -1,0 +1,103 @@
+import Foundation
+import Guestfs
+import V2VCore
+
+/// The real ``GuestAppliance``: one libguestfs handle with the overlays attached.
+public final class GuestfsAppliance: GuestAppliance {
+  let g: Guestfs
+  private var mounted = false
+
+  init(g: Guestfs) { self.g = g }
+
+  public func roots() throws -> [String] { try g.inspectOS() }
+
+  public func inspect(root: String) throws -> GuestInspection {
+    func field(_ f: Guestfs.InspectField) -> String { (try? g.inspectGet(f, root: root)) ?? "unknown" }
+    let version = (try? g.inspectVersion(root: root)) ?? (major: 0, minor: 0)
+    let type = field(.type)
+    var mps: [String: String] = [:]
+    for (mp, dev) in try g.inspectMountpoints(root: root) { mps[mp] = dev }
+    return GuestInspection(
+      root: root, type: type, distro: field(.distro), majorVersion: version.major, minorVersion: version.minor,
+      productName: field(.productName), arch: field(.arch), hostname: field(.hostname),
+      packageFormat: field(.packageFormat), packageManagement: field(.packageManagement), mountpoints: mps,
+      windowsSystemRoot: type == "windows" ? try? g.inspectGet(.windowsSystemRoot, root: root) : nil)
+  }
+
+  public func mount(_ inspection: GuestInspection, readOnly: Bool) throws {
+    // Shorter mountpoints first, so / is mounted before /boot before /boot/efi.
+    for (mp, dev) in inspection.mountpoints.sorted(by: { $0.key.count < $1.key.count }) {
+      do {
+        if readOnly { try g.mountReadOnly(dev, at: mp) } else { try g.mount(dev, at: mp) }
+      } catch where mp != "/" {
+        continue  // a missing or unmountable non-root filesystem (swap listed, stale fstab) is not fatal
+      }
+    }
+    mounted = true
+  }
+
+  public func trim() -> [String] {
+    // fstrim on each mounted filesystem; with discard on the overlay, freed blocks become holes the copy skips.
+    var warnings: [String] = []
+    do { try g.fstrim("/") } catch { warnings.append("fstrim /: \(error)") }
+    return warnings
+  }
+
+  public func close() throws {
+    if mounted { try? g.umountAll() }
+    mounted = false
+    try g.shutdown()
+  }
+
+  // MARK: GuestSession
+
+  public func readText(_ path: String) throws -> String? {
+    guard try g.isFile(path) else { return nil }
+    return String(decoding: try g.readFile(path), as: UTF8.self)
+  }
+
+  public func writeText(_ path: String, _ content: String) throws { try g.write(path, Array(content.utf8)) }
+
+  public func exists(_ path: String) throws -> Bool { try g.exists(path) }
+
+  public func isDirectory(_ path: String) throws -> Bool { try g.isDir(path) }
+
+  public func list(_ directory: String) throws -> [String] {
+    guard try g.isDir(directory) else { return [] }
+    return try g.ls(directory)
+  }
+
+  public func readLink(_ path: String) throws -> String? {
+    guard try g.isSymlink(path) else { return nil }
+    return try g.readlink(path)
+  }
+
+  public func remove(_ path: String) throws { try g.rmF(path) }
+
+  public func makeDirectory(_ path: String) throws { try g.mkdirP(path) }
+
+  public func run(_ argv: [String]) throws -> String { try g.command(argv) }
+}
+
+/// Starts ``GuestfsAppliance``s.
+public struct GuestfsLauncher: ApplianceLauncher {
+  /// Appliance memory, MiB (initramfs rebuilds want room).
+  public var memoryMiB: Int
+  /// Appliance vCPUs.
+  public var smp: Int
+
+  /// Creates a launcher.
+  public init(memoryMiB: Int = 1536, smp: Int = 2) {
+    self.memoryMiB = memoryMiB
+    self.smp = smp
+  }
+
+  public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {
+    let g = try Appliance.handle(accelerator: accelerator, memoryMiB: memoryMiB, smp: smp, debug: verbose)
+    for (i, d) in disks.enumerated() {
+      try g.addDrive(d.path, format: d.format, name: "disk\(i)", cacheMode: "unsafe", discard: "besteffort")
+    }
+    try g.launch()
+    return GuestfsAppliance(g: g)
+  }
+}
