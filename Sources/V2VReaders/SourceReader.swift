@@ -30,11 +30,14 @@ public enum SourceFormat: String, Sendable, CaseIterable {
   /// Local block devices or raw images of a physical machine's disks.
   case physical
 
-  /// The reader for this format; `physical` takes the machine facts the disks cannot tell.
-  public func reader(physical: PhysicalMachineFacts = PhysicalMachineFacts()) -> any SourceReader {
+  /// The reader for this format; `physical` takes the machine facts the disks cannot tell, `ova` a
+  /// directory for the files it must extract (a fresh temporary directory when nil).
+  public func reader(
+    physical: PhysicalMachineFacts = PhysicalMachineFacts(), workDirectory: String? = nil
+  ) -> any SourceReader {
     switch self {
     case .vmx: return VMXReader()
-    case .ova: return OVAReader()
+    case .ova: return OVAReader(workDirectory: workDirectory)
     case .xen: return XenReader()
     case .libvirtxml: return LibvirtXMLReader()
     case .physical: return PhysicalReader(facts: physical)

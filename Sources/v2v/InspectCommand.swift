@@ -54,8 +54,11 @@ struct InspectCommand: ParsableCommand {
     }
     let format = SourceFormat(rawValue: input)!
     let facts = PhysicalMachineFacts(name: name, memoryBytes: memory.map { UInt64($0) << 20 }, vcpus: vcpus)
+    // Inspect only looks: anything an OVA needed extracted is removed afterwards.
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("v2v-inspect-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: work) }
     do {
-      let vm = try format.reader(physical: facts).read(sources)
+      let vm = try format.reader(physical: facts, workDirectory: work).read(sources)
       let report = InspectReport(vm)
       Console.out(json ? report.json() : report.table())
     } catch {
