@@ -8,6 +8,10 @@ public struct GuestChange: Sendable, Equatable, Codable {
     case removeFile(path: String)
     /// Run a program inside the guest.
     case run(argv: [String])
+    /// Rename block devices in a file as it is *when the change is applied* (see ``DeviceNameRewriter``):
+    /// for files another change regenerates first (grub.cfg after grub-mkconfig). A missing file is left
+    /// missing; an unchanged file is not rewritten.
+    case rewriteDeviceNames(path: String, map: [DeviceRename])
   }
 
   /// What is done.
@@ -55,6 +59,11 @@ public enum ChangeApplier {
         case .editFile(let path, let content): try session.writeText(path, content)
         case .removeFile(let path): try session.remove(path)
         case .run(let argv): _ = try session.run(argv)
+        case .rewriteDeviceNames(let path, let map):
+          if let text = try session.readText(path) {
+            let new = DeviceNameRewriter.rewrite(text, map: map).text
+            if new != text { try session.writeText(path, new) }
+          }
         }
       } catch {
         if c.optional { warnings.append("\(c.summary): \(error)") } else { throw ConversionError.guestCommandFailed(c.summary, "\(error)") }

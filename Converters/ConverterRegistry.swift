@@ -1,0 +1,27 @@
+import V2VCore
+
+/// Picks the converter for an inspected guest.
+public struct ConverterRegistry {
+  /// The converters tried, in order.
+  public var converters: [GuestConverter]
+
+  /// The registry of every converter v2v has (today: Linux).
+  public init(converters: [GuestConverter] = [LinuxConverter()]) {
+    self.converters = converters
+  }
+
+  /// The first converter that handles `inspection`; throws ``ConversionError/unsupportedGuest(_:)`` when none
+  /// does (Windows: "Windows conversion is not supported yet").
+  public func converter(for inspection: GuestInspection) throws -> GuestConverter {
+    if let c = converters.first(where: { $0.handles(inspection) }) { return c }
+    switch inspection.family {
+    case .windows: throw ConversionError.unsupportedGuest("Windows conversion is not supported yet")
+    case .otherLinux:
+      throw ConversionError.unsupportedGuest(
+        "Linux distribution '\(inspection.distro)' is not supported (Debian, Ubuntu, RHEL and SUSE families are)")
+    default:
+      throw ConversionError.unsupportedGuest(
+        "\(inspection.productName.isEmpty ? inspection.type : inspection.productName) is not supported")
+    }
+  }
+}

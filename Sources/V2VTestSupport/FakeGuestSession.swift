@@ -1,0 +1,132 @@
+import Foundation
+import V2VCore
+
+/// A ``GuestSession`` over a directory tree on the host, for converter tests.
+///
+/// Guest paths are resolved under `root` the way a chroot would: symbolic links (absolute or relative) are
+/// followed inside the tree and `..` in a link target stops at the root. Guest paths given by callers must be
+/// absolute and must not contain `..` (rejected with ``FakeGuestSession/Failure``). `run` executes nothing: it
+/// records the argv and answers from canned responses chosen by the longest matching argv prefix.
+public final class FakeGuestSession: GuestSession {
+  /// The host directory standing for the guest's `/`.
+  public let root: String
+  /// Every argv passed to `run`, in order.
+  public private(set) var commands: [[String]] = []
+  private var responses: [(prefix: [String], respond: (FakeGuestSession, [String]) throws -> String)] = []
+
+  /// Errors of the fake: a path escaping the root or a canned command failure.
+  public struct Failure: Error, CustomStringConvertible, Equatable {
+    /// What went wrong.
+    public var description: String
+  }
+
+  /// A session over `root` (a host directory).
+  public init(root: String) {
+    self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+  }
+
+  /// `run` of an argv starting with `prefix` returns `output`.
+  public func respond(to prefix: [String], with output: String) {
+    responses.append((prefix, { _, _ in output }))
+  }
+
+  /// `run` of an argv starting with `prefix` throws (a non-zero exit).
+  public func fail(_ prefix: [String], message: String = "exit status 1") {
+    responses.append((prefix, { _, argv in throw Failure(description: "\(argv.joined(separator: " ")): \(message)") }))
+  }
+
+  /// `run` of an argv starting with `prefix` calls `action`, which may change the tree (a fake grub-mkconfig).
+  public func onRun(_ prefix: [String], _ action: @escaping (FakeGuestSession, [String]) throws -> String) {
+    responses.append((prefix, action))
+  }
+
+  /// The host path for a guest path, links resolved inside the root (the last component too when `follow`).
+  public func hostPath(_ guestPath: String, follow: Bool = true) throws -> String {
+    guard guestPath.hasPrefix("/") else { throw Failure(description: "not an absolute guest path: \(guestPath)") }
+    let parts = guestPath.split(separator: "/").map(String.init)
+    if parts.contains("..") { throw Failure(description: "guest path escapes with '..': \(guestPath)") }
+    var resolved: [String] = []
+    var pending = parts.filter { $0 != "." }
+    var hops = 0
+    while !pending.isEmpty {
+      let name = pending.removeFirst()
+      if name == "." { continue }
+      if name == ".." {
+        if !resolved.isEmpty { resolved.removeLast() }
+        continue
+      }
+      let host = root + "/" + (resolved + [name]).joined(separator: "/")
+      let isLast = pending.isEmpty
+      if !isLast || follow, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: host) {
+        hops += 1
+        if hops > 40 { throw Failure(description: "too many levels of links: \(guestPath)") }
+        if target.hasPrefix("/") { resolved = [] }
+        pending = target.split(separator: "/").map(String.init) + pending
+        continue
+      }
+      resolved.append(name)
+    }
+    return root + (resolved.isEmpty ? "" : "/" + resolved.joined(separator: "/"))
+  }
+
+  public func readText(_ path: String) throws -> String? {
+    let p = try hostPath(path)
+    guard let data = FileManager.default.contents(atPath: p) else { return nil }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  public func writeText(_ path: String, _ content: String) throws {
+    let p = try hostPath(path)
+    try FileManager.default.createDirectory(
+      atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try Data(content.utf8).write(to: URL(fileURLWithPath: p))
+  }
+
+  public func exists(_ path: String) throws -> Bool {
+    FileManager.default.fileExists(atPath: try hostPath(path))
+  }
+
+  public func isDirectory(_ path: String) throws -> Bool {
+    var dir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: try hostPath(path), isDirectory: &dir) && dir.boolValue
+  }
+
+  public func list(_ directory: String) throws -> [String] {
+    guard try isDirectory(directory) else { return [] }
+    return try FileManager.default.contentsOfDirectory(atPath: try hostPath(directory)).sorted()
+  }
+
+  public func readLink(_ path: String) throws -> String? {
+    try? FileManager.default.destinationOfSymbolicLink(atPath: try hostPath(path, follow: false))
+  }
+
+  public func remove(_ path: String) throws {
+    let p = try hostPath(path, follow: false)
+    let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: p)) != nil
+    guard isLink || FileManager.default.fileExists(atPath: p) else { return }
+    try FileManager.default.removeItem(atPath: p)
+  }
+
+  public func makeDirectory(_ path: String) throws {
+    try FileManager.default.createDirectory(atPath: try hostPath(path), withIntermediateDirectories: true)
+  }
+
+  public func run(_ argv: [String]) throws -> String {
+    commands.append(argv)
+    let matching = responses.enumerated().filter { argv.starts(with: $0.element.prefix) }
+    // Longest prefix wins; among equals, the latest registered.
+    guard let best = matching.max(by: { ($0.element.prefix.count, $0.offset) < ($1.element.prefix.count, $1.offset) })
+    else { return "" }
+    return try best.element.respond(self, argv)
+  }
+}
+
+extension FakeGuestSession {
+  /// A session over a fresh copy of `Fixtures/guests/<name>/root` inside `dir` (tests may then change it).
+  public static func copyOfFixture(_ name: String, in dir: TempDir) throws -> FakeGuestSession {
+    let source = RepoPaths.fixtures + "/guests/\(name)/root"
+    let target = dir.path + "/\(name)-root"
+    try FileManager.default.copyItem(atPath: source, toPath: target)
+    return FakeGuestSession(root: target)
+  }
+}
