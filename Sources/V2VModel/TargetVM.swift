@@ -26,12 +26,19 @@ public struct TargetVM: Sendable, Equatable, Codable {
   public var video: String
   /// libosinfo short id of the guest (`debian12`), when known; recorded in the domain metadata.
   public var osinfo: String?
+  /// The hypervisor the source ran on, recorded in the domain metadata (nil: not recorded).
+  public var sourceHypervisor: Hypervisor?
+  /// The file or device the source was read from, recorded in the domain metadata (nil: not recorded).
+  public var sourceOrigin: String?
+  /// VM generation ID carried over from the source (UUID form), written as libvirt `<genid>`.
+  public var genid: String?
 
   /// Creates a target.
   public init(
     name: String, uuid: String, memoryBytes: UInt64, vcpus: Int, cpuTopology: CPUTopology? = nil,
     firmware: Firmware, secureBoot: Bool = false, machine: String = "q35", disks: [TargetDisk],
-    removableMedia: [TargetRemovable] = [], nics: [TargetNIC] = [], video: String = "virtio", osinfo: String? = nil
+    removableMedia: [TargetRemovable] = [], nics: [TargetNIC] = [], video: String = "virtio", osinfo: String? = nil,
+    sourceHypervisor: Hypervisor? = nil, sourceOrigin: String? = nil, genid: String? = nil
   ) {
     self.name = name
     self.uuid = uuid
@@ -46,6 +53,9 @@ public struct TargetVM: Sendable, Equatable, Codable {
     self.nics = nics
     self.video = video
     self.osinfo = osinfo
+    self.sourceHypervisor = sourceHypervisor
+    self.sourceOrigin = sourceOrigin
+    self.genid = genid
   }
 }
 

@@ -1,0 +1,132 @@
+import V2VModel
+
+/// `-o qemu -os DIR`: a bash script `NAME.sh` that boots the converted guest with `qemu-system-x86_64`
+/// directly (no libvirt). Pure string generation; the writer saves it with mode 0755.
+///
+/// The script tries KVM then TCG (`accel=${V2V_ACCEL:-kvm:tcg}`), puts the serial console and the qemu
+/// monitor on the terminal (`-serial mon:stdio -nographic`), gives every NIC qemu user networking with the
+/// source MAC, and passes its own arguments on to qemu. A UEFI guest gets OVMF from pflash and its own
+/// copy of the variable store, made from the template next to the disks on first run.
+public enum QemuScript {
+  /// Firmware paths (Debian's `ovmf` package by default).
+  public struct Options: Sendable, Equatable {
+    /// OVMF code without Secure Boot.
+    public var ovmfCode: String
+    /// Its variable-store template.
+    public var ovmfVarsTemplate: String
+    /// OVMF code with Secure Boot (needs SMM).
+    public var ovmfSecureCode: String
+    /// Its template, with Microsoft's keys enrolled.
+    public var ovmfSecureVarsTemplate: String
+    /// Where the guest's variable store lives; nil: next to the first disk.
+    public var varsDirectory: String?
+
+    /// Creates options.
+    public init(
+      ovmfCode: String = "/usr/share/OVMF/OVMF_CODE_4M.fd",
+      ovmfVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.fd",
+      ovmfSecureCode: String = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+      ovmfSecureVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", varsDirectory: String? = nil
+    ) {
+      self.ovmfCode = ovmfCode
+      self.ovmfVarsTemplate = ovmfVarsTemplate
+      self.ovmfSecureCode = ovmfSecureCode
+      self.ovmfSecureVarsTemplate = ovmfSecureVarsTemplate
+      self.varsDirectory = varsDirectory
+    }
+  }
+
+  /// The script's file name: `NAME.sh`.
+  public static func fileName(for vm: TargetVM) -> String { "\(vm.name).sh" }
+
+  /// The guest's UEFI variable store: `NAME-VARS.fd` in ``Options/varsDirectory`` or the first disk's directory.
+  public static func varsPath(for vm: TargetVM, options: Options = Options()) -> String {
+    let dir = options.varsDirectory ?? vm.disks.first.map { directory(of: $0.path) } ?? "."
+    return dir + "/\(vm.name)-VARS.fd"
+  }
+
+  /// The script text.
+  public static func script(for vm: TargetVM, options: Options = Options()) -> String {
+    let q = ShellQuote.quote
+    let opt = ShellQuote.qemuValue
+    var lines: [String] = [
+      "#!/bin/bash",
+      "# Boots \(vm.name), converted by v2v, with qemu (no libvirt).",
+      "#   V2V_ACCEL  accelerators to try in order (default kvm:tcg: KVM when usable, else TCG)",
+      "#   arguments  are passed on to qemu (e.g. -snapshot, -display gtk)",
+      "# Serial console and qemu monitor share this terminal: Ctrl-A X quits, Ctrl-A C toggles the monitor.",
+      "set -euo pipefail",
+      "",
+    ]
+    var machine = "\(vm.machine),accel=\"${V2V_ACCEL:-kvm:tcg}\""
+    var args: [String] = []
+    if vm.firmware == .uefi {
+      let secure = vm.secureBoot
+      lines += [
+        "vars=\(q(varsPath(for: vm, options: options)))",
+        "if [ ! -f \"$vars\" ]; then",
+        "  cp \(q(secure ? options.ovmfSecureVarsTemplate : options.ovmfVarsTemplate)) \"$vars\"",
+        "fi",
+        "",
+      ]
+      if secure {
+        machine += ",smm=on"
+        args.append("-global driver=cfi.pflash01,property=secure,value=on")
+      }
+      args.append("-drive " + q("if=pflash,format=raw,unit=0,readonly=on,file=" + opt(secure ? options.ovmfSecureCode : options.ovmfCode)))
+      args.append("-drive \"if=pflash,format=raw,unit=1,file=${vars//,/,,}\"")
+    }
+    var smp = "\(vm.vcpus)"
+    if let t = vm.cpuTopology { smp += ",sockets=\(t.sockets),cores=\(t.cores),threads=\(t.threads)" }
+    args = [
+      "-name " + q(opt(vm.name)), "-machine " + machine, "-cpu max",
+      "-m \((vm.memoryBytes + (1 << 20) - 1) >> 20)", "-smp " + smp, "-uuid " + q(vm.uuid),
+    ] + args
+    for (i, d) in vm.disks.enumerated() {
+      let drive = "file=\(opt(d.path)),format=\(d.format),if=none,id=disk\(i),discard=unmap"
+      let boot = d.bootOrder.map { ",bootindex=\($0)" } ?? ""
+      args.append("-drive \(q(drive)) -device virtio-blk-pci,drive=disk\(i)\(boot)")
+    }
+    args += removableArgs(vm.removableMedia)
+    for (i, n) in vm.nics.enumerated() {
+      let mac = n.mac.map { ",mac=\($0)" } ?? ""
+      args.append("-netdev user,id=net\(i) -device virtio-net-pci,netdev=net\(i)\(mac)")
+    }
+    switch vm.video {
+    case "virtio": args.append("-vga none -device virtio-vga")
+    case "qxl", "cirrus": args.append("-vga \(vm.video)")
+    default: args.append("-vga std")
+    }
+    args += ["-device virtio-rng-pci", "-device virtio-balloon-pci", "-serial mon:stdio -nographic", "\"$@\""]
+    lines.append("exec qemu-system-x86_64 \\")
+    for (i, a) in args.enumerated() { lines.append("  " + a + (i == args.count - 1 ? "" : " \\")) }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// CD-ROMs on the q35 AHCI ports (`ide.N` is qemu's name for SATA port N), floppies on an ISA controller.
+  static func removableArgs(_ media: [TargetRemovable]) -> [String] {
+    var args: [String] = []
+    var cd = 0
+    var fd = 0
+    for m in media {
+      let file = m.path.map { ",format=raw,file=" + ShellQuote.qemuValue($0) } ?? ""
+      switch m.kind {
+      case .cdrom:
+        args.append(
+          "-drive " + ShellQuote.quote("if=none,id=cd\(cd),media=cdrom,readonly=on" + file)
+            + " -device ide-cd,drive=cd\(cd),bus=ide.\(cd)")
+        cd += 1
+      case .floppy:
+        if fd == 0 { args.append("-device isa-fdc,id=fdc0") }
+        args.append("-drive " + ShellQuote.quote("if=none,id=fd\(fd)" + file) + " -device floppy,unit=\(fd),drive=fd\(fd)")
+        fd += 1
+      }
+    }
+    return args
+  }
+
+  private static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+}
