@@ -14,10 +14,10 @@ struct InspectCommand: ParsableCommand {
       docs/inspect-json.md; exit codes in docs/exit-codes.md.
       """)
 
-  @Option(name: .short, help: "Source format: vmx, ova, xen, libvirtxml, physical.")
+  @Option(name: .customShort("i"), help: ArgumentHelp("Source format: vmx, ova, xen, libvirtxml, physical.", valueName: "format"))
   var input: String
 
-  @Argument(help: "The source: a .vmx, .ova/.ovf/directory, Xen .cfg, domain .xml, or disks (physical).")
+  @Argument(help: ArgumentHelp("The source: a .vmx, .ova/.ovf/directory, Xen .cfg, domain .xml, or disks (physical).", valueName: "source"))
   var sources: [String]
 
   @Flag(help: "Print one JSON object instead of a table.")
