@@ -21,23 +21,44 @@ static inline int v2v_xml_element_node(void) { return XML_ELEMENT_NODE; }
 static inline int v2v_xml_entity_ref_node(void) { return XML_ENTITY_REF_NODE; }
 static inline int v2v_xml_dtd_node(void) { return XML_DTD_NODE; }
 
-/* SAX entityDecl hook: any <!ENTITY ...> declaration stops the parse. The line of the declaration is
-   remembered (plus one, so zero means "none seen") in ctxt->_private, which libxml2 leaves to callers. */
+#include <stdio.h>
+/* What a parse saw, kept in ctxt->_private (which libxml2 leaves to callers): the line of a rejected
+   entity declaration, and the FIRST error (libxml2's lastError is often a later, vaguer consequence). */
+typedef struct {
+  int entityLine;   /* line of a rejected <!ENTITY>, 0 when none */
+  int haveError;
+  int line;
+  int column;
+  char message[512];
+} v2v_xml_capture;
+
+/* SAX entityDecl hook: any <!ENTITY ...> declaration stops the parse. */
 static void v2v_xml_reject_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *publicId,
                                        const xmlChar *systemId, xmlChar *content) {
   (void)name; (void)type; (void)publicId; (void)systemId; (void)content;
   xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
-  int line = (ctxt->input != NULL) ? ctxt->input->line : 0;
-  ctxt->_private = (void *)(intptr_t)(line + 1);
+  v2v_xml_capture *cap = (v2v_xml_capture *)ctxt->_private;
+  if (cap != NULL && cap->entityLine == 0) cap->entityLine = (ctxt->input != NULL) ? ctxt->input->line : 1;
   xmlStopParser(ctxt);
 }
-/* Installs the hook above on a context made by xmlNewParserCtxt (which owns its own SAX handler). */
-static inline void v2v_xml_forbid_entity_decls(xmlParserCtxtPtr ctxt) {
-  if (ctxt != NULL && ctxt->sax != NULL) ctxt->sax->entityDecl = v2v_xml_reject_entity_decl;
+/* Structured error hook: records the first error of the parse. */
+static void v2v_xml_structured_error(void *userData, xmlErrorPtr err) {
+  xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)userData;
+  if (ctxt == NULL || err == NULL) return;
+  v2v_xml_capture *cap = (v2v_xml_capture *)ctxt->_private;
+  if (cap == NULL || cap->haveError || err->level < XML_ERR_ERROR) return;
+  cap->haveError = 1;
+  cap->line = err->line;
+  cap->column = err->int2;
+  snprintf(cap->message, sizeof cap->message, "%s", err->message != NULL ? err->message : "");
 }
-/* Line (1-based) of a rejected entity declaration, or 0 when none was seen. */
-static inline int v2v_xml_rejected_entity_line(xmlParserCtxtPtr ctxt) {
-  return (int)(intptr_t)ctxt->_private;
+/* Installs both hooks on a context made by xmlNewParserCtxt (which owns its own SAX handler). */
+static inline void v2v_xml_install_hooks(xmlParserCtxtPtr ctxt, v2v_xml_capture *cap) {
+  if (ctxt == NULL || ctxt->sax == NULL) return;
+  ctxt->_private = cap;
+  ctxt->userData = ctxt;
+  ctxt->sax->entityDecl = v2v_xml_reject_entity_decl;
+  ctxt->sax->serror = v2v_xml_structured_error;
 }
 /* The error column, which libxml2 stores in int2. */
 static inline int v2v_xml_error_column(const xmlError *e) { return e->int2; }

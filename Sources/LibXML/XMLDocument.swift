@@ -26,22 +26,32 @@ public final class XMLDocument {
       throw XMLError(message: "cannot allocate a parser context", kind: .io)
     }
     defer { xmlFreeParserCtxt(ctxt) }
-    v2v_xml_forbid_entity_decls(ctxt)
-    let parsed: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
-      buf.withMemoryRebound(to: CChar.self) { chars in
-        xmlCtxtReadMemory(
-          ctxt, chars.baseAddress!, Int32(buf.count), url, nil, v2v_xml_safe_options())
+    var capture = v2v_xml_capture()
+    let parsed: xmlDocPtr? = withUnsafeMutablePointer(to: &capture) { cap in
+      v2v_xml_install_hooks(ctxt, cap)
+      defer { ctxt.pointee._private = nil }
+      return bytes.withUnsafeBufferPointer { buf in
+        buf.withMemoryRebound(to: CChar.self) { chars in
+          xmlCtxtReadMemory(
+            ctxt, chars.baseAddress!, Int32(buf.count), url, nil, v2v_xml_safe_options())
+        }
       }
     }
-    let entityLine = Int(v2v_xml_rejected_entity_line(ctxt))
+    let entityLine = Int(capture.entityLine)
     if entityLine > 0 {
       if let parsed { xmlFreeDoc(parsed) }
       throw XMLError(
         message: "entity declarations are not allowed (external or expanding entities)",
-        line: entityLine - 1, kind: .entityDeclaration)
+        line: entityLine, kind: .entityDeclaration)
     }
     guard let parsed, ctxt.pointee.wellFormed != 0 else {
       if let parsed { xmlFreeDoc(parsed) }
+      if capture.haveError != 0 {
+        let message = withUnsafeBytes(of: capture.message) { raw in
+          String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        throw XMLError(message: message.trimmingWhitespace(), line: Int(capture.line), column: Int(capture.column))
+      }
       throw Self.lastError(ctxt)
     }
     doc = parsed
