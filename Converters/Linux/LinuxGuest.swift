@@ -37,6 +37,9 @@ struct LinuxGuest {
     return out
   }
 
+  /// The number of distinct target disks in the disk name map.
+  var targetDiskCount: Int { Set(context.diskNameMap.map(\.to)).count }
+
   /// Text files in `directory` whose names end in `suffix` (guest paths, sorted).
   func files(in directory: String, suffix: String = "") throws -> [String] {
     try session.list(directory).filter { $0.hasSuffix(suffix) }.map { "\(directory)/\($0)" }

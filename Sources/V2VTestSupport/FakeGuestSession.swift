@@ -123,10 +123,15 @@ public final class FakeGuestSession: GuestSession {
 
 extension FakeGuestSession {
   /// A session over a fresh copy of `Fixtures/guests/<name>/root` inside `dir` (tests may then change it).
+  /// When `Fixtures/guests/<name>/rpm-qa.txt` exists, it is the canned output of `rpm -qa`.
   public static func copyOfFixture(_ name: String, in dir: TempDir) throws -> FakeGuestSession {
-    let source = RepoPaths.fixtures + "/guests/\(name)/root"
+    let caseDir = RepoPaths.fixtures + "/guests/\(name)"
     let target = dir.path + "/\(name)-root"
-    try FileManager.default.copyItem(atPath: source, toPath: target)
-    return FakeGuestSession(root: target)
+    try FileManager.default.copyItem(atPath: caseDir + "/root", toPath: target)
+    let session = FakeGuestSession(root: target)
+    if let rpm = FileManager.default.contents(atPath: caseDir + "/rpm-qa.txt") {
+      session.respond(to: ["rpm", "-qa"], with: String(decoding: rpm, as: UTF8.self))
+    }
+    return session
   }
 }

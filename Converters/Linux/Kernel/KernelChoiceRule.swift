@@ -11,9 +11,16 @@ struct KernelChoiceRule: LinuxRule {
     plan.kernel = chosen
     plan.report.bootKernel = chosen.version
     if let d = defaultVersion, d != chosen.version {
-      plan.warn(
+      // grubby (RHEL, Fedora) changes the default entry reliably; elsewhere the menu titles are guesswork.
+      if guest.traits.family == .redHat, try guest.hasTool("grubby") {
+        plan.run(
+          ["grubby", "--set-default", "/boot/vmlinuz-\(chosen.version)"],
+          reason: "the default kernel \(d) cannot drive virtio", summary: "boot \(chosen.version) by default")
+      } else {
+        plan.warn(
         "the default kernel \(d) cannot drive virtio; \(chosen.version) was prepared instead: "
           + "choose it in the boot menu or make it the default")
+      }
     }
     if !chosen.hasVirtioNetwork {
       plan.warn("kernel \(chosen.version) has no virtio_net driver: the guest will have no network on virtio")

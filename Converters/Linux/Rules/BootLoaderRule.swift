@@ -28,19 +28,19 @@ struct BootLoaderRule: LinuxRule {
         argv = ["grub-mkconfig", "-o", path]
       }
       plan.add(.run(argv: argv), reason: Self.reason, summary: "regenerate \(path)", touched: path)
+      let shown = guest.applianceRenames.prefix(guest.targetDiskCount)
       plan.add(
         .rewriteDeviceNames(path: path, map: guest.applianceRenames), reason: Self.fixupReason,
-        summary: "\(path): appliance disk names -> target names (\(DeviceNameRewriter.describe(guest.applianceRenames)))")
+        summary: "\(path): appliance disk names -> target names (\(DeviceNameRewriter.describe(Array(shown))))")
     } else {
       // No generator: the existing grub.cfg was written on the source, with the source's names.
-      var renamed: [DeviceRename] = []
-      try plan.rewrite(
-        path, reason: Self.reason,
-        summary: { _ in "\(path): \(DeviceNameRewriter.describe(renamed)), serial console" }
-      ) {
+      var what: [String] = []
+      try plan.rewrite(path, reason: Self.reason, summary: { _ in "\(path): \(what.joined(separator: ", "))" }) {
         let r = DeviceNameRewriter.rewrite($0, map: guest.renames)
-        renamed = r.renamed
-        return ConsoleRewriter.kernelCommandLines(r.text)
+        if !r.renamed.isEmpty { what.append(DeviceNameRewriter.describe(r.renamed)) }
+        let consoled = ConsoleRewriter.kernelCommandLines(r.text)
+        if consoled != r.text { what.append("console hvc0/xvc0 -> ttyS0") }
+        return consoled
       }
       plan.warn("no grub-mkconfig in the guest: \(path) was edited in place")
     }

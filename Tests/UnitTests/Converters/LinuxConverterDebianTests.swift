@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import V2VConverters
+import V2VCore
+import V2VModel
+import V2VTestSupport
+
+@Suite("LinuxConverter: Debian family")
+struct LinuxConverterDebianTests {
+  typealias T = ConverterTestSupport
+
+  @Test func debian12VMwarePlan() throws {
+    let dir = try TempDir()
+    let (r, _) = try T.plan("debian12-vmware", distro: "debian", major: 12, hypervisor: .vmware, in: dir)
+    #expect(r.bootKernel == "6.1.0-26-amd64")
+    #expect(r.serialConsole)
+    #expect(
+      T.edited(r.changes, "/etc/fstab")
+        == "# /etc/fstab: static file system information.\n/dev/vda1 / ext4 errors=remount-ro 0 1\n"
+        + "/dev/vdb1 none swap sw 0 0\nUUID=3f1c2a9e-1111-4a2b-9c3d-0123456789ab /srv ext4 defaults 0 2\n")
+    #expect(r.changes.contains { $0.summary == "/etc/fstab: /dev/sda1 -> /dev/vda1, /dev/sdb1 -> /dev/vdb1" })
+    #expect(T.edited(r.changes, "/etc/default/grub")?.contains("GRUB_CMDLINE_LINUX=\"root=/dev/vda1 resume=/dev/vdb1 console=tty0 console=ttyS0,115200\"") == true)
+    #expect(T.edited(r.changes, "/boot/grub/device.map") == "(hd0)\t/dev/vda\n(hd1)\t/dev/vdb\n")
+    #expect(T.edited(r.changes, "/etc/initramfs-tools/conf.d/resume") == "RESUME=/dev/vdb1\n")
+    #expect(
+      T.edited(r.changes, "/etc/initramfs-tools/modules")
+        == "# List of modules that you want to include in your initramfs.\nmptspi\n"
+        + "# Added by v2v: virtio drivers for KVM\nvirtio_pci\nvirtio_blk\nvirtio_scsi\nvirtio_net\n")
+    #expect(
+      T.commands(r.changes) == [
+        ["dpkg", "--purge", "open-vm-tools", "open-vm-tools-desktop"],
+        ["update-initramfs", "-u", "-k", "6.1.0-26-amd64"],
+        ["update-grub"],
+      ])
+    #expect(
+      T.removals(r.changes) == [
+        "/etc/systemd/system/multi-user.target.wants/open-vm-tools.service",
+        "/etc/systemd/system/multi-user.target.wants/vgauth.service",
+      ])
+    let optional = r.changes.filter(\.optional).map(\.summary)
+    #expect(optional.count == 3 && optional[0] == "remove open-vm-tools, open-vm-tools-desktop")
+    // Edits first, then the initramfs (which reads them), then grub and its fix-up, last.
+    let kinds = r.changes.map(\.summary)
+    let initramfs = try #require(kinds.firstIndex(of: "update-initramfs -u -k 6.1.0-26-amd64"))
+    #expect(kinds.firstIndex(of: "/etc/initramfs-tools/conf.d/resume: /dev/sdb1 -> /dev/vdb1")! < initramfs)
+    #expect(kinds.firstIndex(of: "regenerate /boot/grub/grub.cfg") == r.changes.count - 2)
+    guard case .rewriteDeviceNames(let path, let map) = r.changes.last!.kind else {
+      Issue.record("last change is not the grub.cfg fix-up")
+      return
+    }
+    #expect(path == "/boot/grub/grub.cfg")
+    #expect(r.changes.last!.summary == "/boot/grub/grub.cfg: appliance disk names -> target names (/dev/sda -> /dev/vda, /dev/sdb -> /dev/vdb)")
+    #expect(map.prefix(2) == [DeviceRename(from: "/dev/sda", to: "/dev/vda"), DeviceRename(from: "/dev/sdb", to: "/dev/vdb")])
+    #expect(r.warnings.contains { $0.contains("ens192") })
+  }
+
+  @Test func debian12VMwareApply() throws {
+    let dir = try TempDir()
+    let (r, s) = try T.plan("debian12-vmware", distro: "debian", major: 12, hypervisor: .vmware, in: dir)
+    // grub-mkconfig inside the appliance writes the appliance's names into root=.
+    s.onRun(["update-grub"]) { s, _ in
+      try s.writeText("/boot/grub/grub.cfg", "linux /boot/vmlinuz-6.1.0-26-amd64 root=/dev/sda1 ro resume=/dev/sdb1\n")
+      return ""
+    }
+    let warnings = try ChangeApplier.apply(r.changes, to: s)
+    #expect(warnings.isEmpty)
+    #expect(T.file(s, "/boot/grub/grub.cfg") == "linux /boot/vmlinuz-6.1.0-26-amd64 root=/dev/vda1 ro resume=/dev/vdb1\n")
+    #expect(T.file(s, "/etc/fstab")?.contains("/dev/vda1 / ext4") == true)
+    #expect(T.file(s, "/etc/initramfs-tools/modules")?.hasSuffix("virtio_net\n") == true)
+    #expect(try s.readLink("/etc/systemd/system/multi-user.target.wants/vgauth.service") == nil)
+    #expect(try s.readLink("/etc/systemd/system/multi-user.target.wants/ssh.service") != nil)
+    #expect(s.commands.map { $0[0] } == ["dpkg", "update-initramfs", "update-grub"])
+    // Planning again on the converted tree finds nothing left to edit.
+    let again = try LinuxConverter().plan(
+      session: s, inspection: T.inspection(distro: "debian", major: 12), context: T.context(.vmware))
+    #expect(!again.changes.contains { if case .editFile = $0.kind { return true } else { return false } })
+  }
+
+  @Test func failedPackageRemovalIsAWarning() throws {
+    let dir = try TempDir()
+    let (r, s) = try T.plan("debian12-vmware", distro: "debian", major: 12, hypervisor: .vmware, in: dir)
+    s.fail(["dpkg"], message: "dependency problems")
+    let warnings = try ChangeApplier.apply(r.changes, to: s)
+    #expect(warnings.count == 1 && warnings[0].contains("remove open-vm-tools"))
+    #expect(try s.readLink("/etc/systemd/system/multi-user.target.wants/open-vm-tools.service") == nil)
+  }
+
+  @Test func ubuntuXenPlanAndApply() throws {
+    let dir = try TempDir()
+    let (r, s) = try T.plan("ubuntu-xen-hvc0", distro: "ubuntu", major: 22, hypervisor: .xen, in: dir)
+    #expect(r.bootKernel == "5.15.0-91-generic")
+    #expect(r.warnings.contains { $0.contains("default kernel 5.15.0-1051-xenonly cannot drive virtio") })
+    #expect(r.warnings.contains { $0.contains("interface eth0") })
+    #expect(r.serialConsole)
+    #expect(
+      T.edited(r.changes, "/etc/fstab")
+        == "LABEL=cloudimg-rootfs / ext4 defaults 0 1\n/dev/vda1 /boot ext4 defaults 0 2\n/dev/vda2 none swap sw 0 0\n"
+        + "/dev/vdb /data xfs defaults,nofail 0 2\n")
+    #expect(
+      T.edited(r.changes, "/etc/default/grub")
+        == "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0 quiet\"\nGRUB_CMDLINE_LINUX=\"resume=/dev/vda2\"\n")
+    #expect(T.edited(r.changes, "/etc/securetty") == "console\ntty1\nhvc0\nttyS0\n")
+    #expect(
+      T.commands(r.changes) == [
+        ["dpkg", "--purge", "xe-guest-utilities", "xenstore-utils"],
+        ["update-initramfs", "-u", "-k", "5.15.0-91-generic"],
+        ["update-grub"],
+      ])
+    _ = try ChangeApplier.apply(r.changes, to: s)
+    #expect(T.file(s, "/etc/initramfs-tools/modules") == "# Added by v2v: virtio drivers for KVM\nvirtio_pci\nvirtio_blk\nvirtio_scsi\nvirtio_net\n")
+    #expect(try s.readLink("/etc/systemd/system/multi-user.target.wants/xe-linux-distribution.service") == nil)
+  }
+
+  @Test func xenstoreUtilsStaysWhenTheSourceWasNotXen() throws {
+    let dir = try TempDir()
+    let (r, _) = try T.plan("ubuntu-xen-hvc0", distro: "ubuntu", major: 22, hypervisor: .kvm, in: dir)
+    #expect(T.commands(r.changes).first == ["dpkg", "--purge", "xe-guest-utilities"])
+  }
+
+  @Test func noVirtioKernel() throws {
+    let dir = try TempDir()
+    #expect(throws: ConversionError.noVirtioKernel(["4.19.0-6-cloud-xen"])) {
+      _ = try T.plan("no-virtio-kernel", distro: "debian", major: 10, hypervisor: .xen, in: dir)
+    }
+  }
+}
