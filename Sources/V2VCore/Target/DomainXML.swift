@@ -45,7 +45,10 @@ public enum DomainXML {
     public var vncListen: String?
 
     /// Creates options.
-    public init(accelerator: Accelerator = .kvm, cpuMode: CPUMode? = nil, clock: ClockOffset = .utc, vncListen: String? = "127.0.0.1") {
+    public init(
+      accelerator: Accelerator = .kvm, cpuMode: CPUMode? = nil, clock: ClockOffset = .utc,
+      vncListen: String? = "127.0.0.1"
+    ) {
       self.accelerator = accelerator
       self.cpuMode = cpuMode
       self.clock = clock
@@ -101,7 +104,8 @@ public enum DomainXML {
         if vm.sourceHypervisor != nil || vm.sourceOrigin != nil {
           XMLElement(
             "v2v:source",
-            (vm.sourceHypervisor.map { [("hypervisor", $0.rawValue)] } ?? []) + (vm.sourceOrigin.map { [("origin", $0)] } ?? []))
+            (vm.sourceHypervisor.map { [("hypervisor", $0.rawValue)] } ?? [])
+              + (vm.sourceOrigin.map { [("origin", $0)] } ?? []))
         }
         if let id = vm.osinfo { XMLElement("v2v:osinfo", text: id) }
       }
@@ -128,7 +132,9 @@ public enum DomainXML {
 
   static func cpu(_ vm: TargetVM, mode: CPUMode) -> XMLElement {
     let topology = vm.cpuTopology.map {
-      XMLElement("topology", [("sockets", "\($0.sockets)"), ("dies", "1"), ("cores", "\($0.cores)"), ("threads", "\($0.threads)")])
+      XMLElement(
+        "topology",
+        [("sockets", "\($0.sockets)"), ("dies", "1"), ("cores", "\($0.cores)"), ("threads", "\($0.threads)")])
     }
     switch mode {
     case .hostModel: return XMLElement("cpu", [("mode", "host-model"), ("check", "partial")]) { topology }

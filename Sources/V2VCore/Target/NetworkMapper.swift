@@ -47,7 +47,8 @@ public struct NetworkMapper: Sendable {
       let names = m.kind == .network ? networks : bridges
       guard !names.contains(from) else { continue }
       let known = names.isEmpty ? "none" : names.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-      var line = "--\(m.kind.rawValue) \"\(from):\(m.targetName)\": the source has no \(m.kind.rawValue) "
+      var line =
+        "--\(m.kind.rawValue) \"\(from):\(m.targetName)\": the source has no \(m.kind.rawValue) "
         + "named \"\(from)\" (source \(m.kind.rawValue)s: \(known))"
       let otherNames = m.kind == .network ? bridges : networks
       if otherNames.contains(from) {

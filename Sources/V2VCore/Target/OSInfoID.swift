@@ -5,7 +5,8 @@ public enum OSInfoID {
   /// A value that already is a URI is returned as it is.
   ///
   /// Families: debianN, ubuntuYY.MM, fedoraN, rhelX.Y, centosN (`centos-stream` N too), almalinuxX.Y,
-  /// rockyX.Y, opensuseX.Y, slesN(spM → N.M), winN (`win10`, `win11`, `win7`) and win2kN (`win2k19`, `win2k8r2`); CentOS 7 and older get a `.0`.
+  /// rockyX.Y, opensuseX.Y, slesN(spM → N.M), winN (`win10`, `win11`, `win7`) and win2kN (`win2k19`,
+  /// `win2k8r2`); CentOS 7 and older get a `.0`.
   public static func uri(forShortID id: String) -> String? {
     if id.hasPrefix("http://") || id.hasPrefix("https://") { return id }
     let families: [(prefix: String, base: String)] = [
@@ -21,7 +22,9 @@ public enum OSInfoID {
       guard let first = version.first, first.isNumber,
         version.allSatisfy({ $0.isNumber || ".spr".contains($0) })
       else { return nil }
-      if prefix == "centos", !version.contains("."), let major = Int(version), major <= 7 { return base + version + ".0" }
+      if prefix == "centos", !version.contains("."), let major = Int(version), major <= 7 {
+        return base + version + ".0"
+      }
       if prefix == "sles", let sp = version.range(of: "sp") {
         return base + version[..<sp.lowerBound] + "." + version[sp.upperBound...]
       }

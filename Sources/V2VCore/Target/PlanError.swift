@@ -29,9 +29,11 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case .invalidVCPUs(let n): return "invalid vCPU count \(n): must be at least 1"
     case .relativeOutputDirectory(let d): return "output directory \(quoted(d)) must be an absolute path"
     case .badMapping(let k, let arg, let why): return "--\(k.rawValue) \(quoted(arg)): \(why)"
-    case .duplicateMapping(let k, let name): return "--\(k.rawValue): source \(k.rawValue) \(quoted(name)) is mapped twice"
+    case .duplicateMapping(let k, let name):
+      return "--\(k.rawValue): source \(k.rawValue) \(quoted(name)) is mapped twice"
     case .duplicateDefault(let k, let a, let b):
-      return "--\(k.rawValue): two defaults given (\(quoted(a)) and \(quoted(b))); use IN:OUT to map one source \(k.rawValue)"
+      return
+        "--\(k.rawValue): two defaults given (\(quoted(a)) and \(quoted(b))); use IN:OUT to map one source \(k.rawValue)"
     case .invalidVideoModel(let v): return "unknown video model \(quoted(v)) (use virtio, vga, qxl, bochs or cirrus)"
     }
   }

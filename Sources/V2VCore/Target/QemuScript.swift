@@ -3,9 +3,9 @@ import V2VModel
 /// `-o qemu -os DIR`: a bash script `NAME.sh` that boots the converted guest with `qemu-system-x86_64`
 /// directly (no libvirt). Pure string generation; the writer saves it with mode 0755.
 ///
-/// The script tries KVM then TCG (`accel=${V2V_ACCEL:-kvm:tcg}`), puts the serial console and the qemu
-/// monitor on the terminal (`-serial mon:stdio -nographic`), gives every NIC qemu user networking with the
-/// source MAC, and passes its own arguments on to qemu. A UEFI guest gets OVMF from pflash and its own
+/// The script tries KVM then TCG (`accel=${V2V_ACCEL:-kvm:tcg}`) with `-cpu ${V2V_CPU:-max}`, puts the
+/// serial console and the qemu monitor on the terminal (`-serial mon:stdio -nographic`), gives every NIC
+/// qemu user networking with the source MAC, and passes its own arguments on to qemu. A UEFI guest gets OVMF from pflash and its own
 /// copy of the variable store, made from the template next to the disks on first run.
 public enum QemuScript {
   /// Firmware paths (Debian's `ovmf` package by default).
@@ -20,19 +20,27 @@ public enum QemuScript {
     public var ovmfSecureVarsTemplate: String
     /// Where the guest's variable store lives; nil: next to the first disk.
     public var varsDirectory: String?
+    /// `V2V_ACCEL`'s default: `kvm:tcg`, or `tcg` when the host's KVM probe failed.
+    public var defaultAccelerators: String
+    /// `V2V_CPU`'s default: `max` (all the accelerator offers; on some nested-KVM hosts `-cpu max` and
+    /// `-cpu host` abort with "failed to set MSR 0x10a", and `V2V_CPU=max,arch-capabilities=off` helps).
+    public var defaultCPU: String
 
     /// Creates options.
     public init(
       ovmfCode: String = "/usr/share/OVMF/OVMF_CODE_4M.fd",
       ovmfVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.fd",
       ovmfSecureCode: String = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      ovmfSecureVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", varsDirectory: String? = nil
+      ovmfSecureVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", varsDirectory: String? = nil,
+      defaultAccelerators: String = "kvm:tcg", defaultCPU: String = "max"
     ) {
       self.ovmfCode = ovmfCode
       self.ovmfVarsTemplate = ovmfVarsTemplate
       self.ovmfSecureCode = ovmfSecureCode
       self.ovmfSecureVarsTemplate = ovmfSecureVarsTemplate
       self.varsDirectory = varsDirectory
+      self.defaultAccelerators = defaultAccelerators
+      self.defaultCPU = defaultCPU
     }
   }
 
@@ -52,13 +60,14 @@ public enum QemuScript {
     var lines: [String] = [
       "#!/bin/bash",
       "# Boots \(vm.name), converted by v2v, with qemu (no libvirt).",
-      "#   V2V_ACCEL  accelerators to try in order (default kvm:tcg: KVM when usable, else TCG)",
+      "#   V2V_ACCEL  accelerators to try in order (default \(options.defaultAccelerators))",
+      "#   V2V_CPU    qemu -cpu value (default \(options.defaultCPU))",
       "#   arguments  are passed on to qemu (e.g. -snapshot, -display gtk)",
       "# Serial console and qemu monitor share this terminal: Ctrl-A X quits, Ctrl-A C toggles the monitor.",
       "set -euo pipefail",
       "",
     ]
-    var machine = "\(vm.machine),accel=\"${V2V_ACCEL:-kvm:tcg}\""
+    var machine = "\(vm.machine),accel=\"${V2V_ACCEL:-\(options.defaultAccelerators)}\""
     var args: [String] = []
     if vm.firmware == .uefi {
       let secure = vm.secureBoot
@@ -73,15 +82,19 @@ public enum QemuScript {
         machine += ",smm=on"
         args.append("-global driver=cfi.pflash01,property=secure,value=on")
       }
-      args.append("-drive " + q("if=pflash,format=raw,unit=0,readonly=on,file=" + opt(secure ? options.ovmfSecureCode : options.ovmfCode)))
+      args.append(
+        "-drive "
+          + q("if=pflash,format=raw,unit=0,readonly=on,file=" + opt(secure ? options.ovmfSecureCode : options.ovmfCode))
+      )
       args.append("-drive \"if=pflash,format=raw,unit=1,file=${vars//,/,,}\"")
     }
     var smp = "\(vm.vcpus)"
     if let t = vm.cpuTopology { smp += ",sockets=\(t.sockets),cores=\(t.cores),threads=\(t.threads)" }
-    args = [
-      "-name " + q(opt(vm.name)), "-machine " + machine, "-cpu max",
-      "-m \((vm.memoryBytes + (1 << 20) - 1) >> 20)", "-smp " + smp, "-uuid " + q(vm.uuid),
-    ] + args
+    args =
+      [
+        "-name " + q(opt(vm.name)), "-machine " + machine, "-cpu \"${V2V_CPU:-\(options.defaultCPU)}\"",
+        "-m \((vm.memoryBytes + (1 << 20) - 1) >> 20)", "-smp " + smp, "-uuid " + q(vm.uuid),
+      ] + args
     for (i, d) in vm.disks.enumerated() {
       let drive = "file=\(opt(d.path)),format=\(d.format),if=none,id=disk\(i),discard=unmap"
       let boot = d.bootOrder.map { ",bootindex=\($0)" } ?? ""
@@ -118,7 +131,8 @@ public enum QemuScript {
         cd += 1
       case .floppy:
         if fd == 0 { args.append("-device isa-fdc,id=fdc0") }
-        args.append("-drive " + ShellQuote.quote("if=none,id=fd\(fd)" + file) + " -device floppy,unit=\(fd),drive=fd\(fd)")
+        args.append(
+          "-drive " + ShellQuote.quote("if=none,id=fd\(fd)" + file) + " -device floppy,unit=\(fd),drive=fd\(fd)")
         fd += 1
       }
     }

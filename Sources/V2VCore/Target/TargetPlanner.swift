@@ -85,7 +85,11 @@ public enum TargetPlanner {
 
     var genid: String? = nil
     if let g = source.genid {
-      if isUUID(g) { genid = g.lowercased() } else { warnings.append("source generation ID \"\(g)\" is not a UUID; dropped") }
+      if isUUID(g) {
+        genid = g.lowercased()
+      } else {
+        warnings.append("source generation ID \"\(g)\" is not a UUID; dropped")
+      }
     }
 
     let target = TargetVM(
