@@ -26,13 +26,17 @@ struct LinuxGuest {
     context.diskNameMap.map { DeviceRename(from: $0.from, to: $0.to) }
   }
 
-  /// The appliance's names for the disks (`/dev/sda`, `/dev/sdb`, … in disk order) → target names, followed by
+  /// The appliance kernel's names for the disks (``ConversionContext/applianceDiskNames``, else `/dev/sda`,
+  /// `/dev/sdb`, … in disk order) → target names, followed by
   /// the source renames for names the appliance does not use. The target disks are the distinct targets of
   /// the disk name map, in order of first appearance (the order of ``ConversionContext/virtioNameMap``).
   var applianceRenames: [DeviceRename] {
     var targets: [String] = []
     for m in context.diskNameMap where !targets.contains(m.to) { targets.append(m.to) }
-    var out = targets.enumerated().map { DeviceRename(from: "/dev/sd\(DeviceNames.letters($0.offset))", to: $0.element) }
+    let names = context.applianceDiskNames
+    var out = targets.enumerated().map { i, target in
+      DeviceRename(from: names.flatMap { i < $0.count ? $0[i] : nil } ?? "/dev/sd\(DeviceNames.letters(i))", to: target)
+    }
     for r in renames where !out.contains(where: { $0.from == r.from }) { out.append(r) }
     return out
   }

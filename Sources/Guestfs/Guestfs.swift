@@ -113,6 +113,11 @@ public final class Guestfs {
   /// Block devices (`guestfs_list_devices`).
   public func listDevices() throws -> [String] { try strings(guestfs_list_devices(handle), "guestfs_list_devices") }
 
+  /// The index (order of adding) of a whole-disk device (`guestfs_device_index`).
+  public func deviceIndex(_ device: String) throws -> Int {
+    Int(try check(guestfs_device_index(handle, device), "guestfs_device_index"))
+  }
+
   /// Partitions (`guestfs_list_partitions`).
   public func listPartitions() throws -> [String] { try strings(guestfs_list_partitions(handle), "guestfs_list_partitions") }
 

@@ -36,6 +36,33 @@ public final class GuestfsAppliance: GuestAppliance {
     mounted = true
   }
 
+  public func kernelDiskNames(diskCount: Int, inspection: GuestInspection) -> [String?] {
+    // libguestfs's API names (/dev/sda = first added disk) are translations; inside the appliance the kernel
+    // may have named that disk /dev/sdb. /proc/mounts seen from the guest chroot has the kernel's names.
+    var names = [String?](repeating: nil, count: diskCount)
+    guard let mounts = try? g.command(["cat", "/proc/mounts"]) else { return names }
+    var kernelByMountpoint: [String: String] = [:]
+    for line in mounts.split(separator: "\n") {
+      let f = line.split(separator: " ")
+      if f.count >= 2, f[0].hasPrefix("/dev/") { kernelByMountpoint[String(f[1])] = String(f[0]) }
+    }
+    for (mp, apiDevice) in inspection.mountpoints {
+      guard let kernelDevice = kernelByMountpoint[mp], let index = try? g.deviceIndex(Self.wholeDisk(apiDevice)),
+        index < diskCount
+      else { continue }
+      names[index] = Self.wholeDisk(kernelDevice)
+    }
+    return names
+  }
+
+  /// `/dev/sda1` → `/dev/sda`, `/dev/vdb12` → `/dev/vdb` (LVM and other non-partition names unchanged).
+  static func wholeDisk(_ device: String) -> String {
+    guard device.hasPrefix("/dev/sd") || device.hasPrefix("/dev/vd") || device.hasPrefix("/dev/hd") else { return device }
+    var d = device
+    while let last = d.last, last.isNumber { d.removeLast() }
+    return d
+  }
+
   public func trim() -> [String] {
     // fstrim on each mounted filesystem; with discard on the overlay, freed blocks become holes the copy skips.
     var warnings: [String] = []

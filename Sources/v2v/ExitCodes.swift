@@ -7,8 +7,8 @@ enum V2VExit: Int32 {
   case ok = 0
   /// An unexpected failure.
   case failure = 1
-  /// Bad command-line usage (argument-parser's own code).
-  case usage = 2
+  /// Bad command-line usage: EX_USAGE, the code argument-parser itself uses on Linux.
+  case usage = 64
   /// The source could not be read or is invalid.
   case sourceInvalid = 3
   /// The source failed an integrity check (manifest mismatch, unsafe archive path).

@@ -14,6 +14,6 @@ struct V2V: ParsableCommand {
       `v2v convert` to convert it. Exit codes are listed in docs/exit-codes.md.
       """,
     version: version,
-    subcommands: [DoctorCommand.self, InspectCommand.self]
+    subcommands: [DoctorCommand.self, InspectCommand.self, ConvertCommand.self]
   )
 }

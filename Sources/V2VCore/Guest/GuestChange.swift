@@ -1,3 +1,4 @@
+import Foundation
 /// One change a converter makes (or, in `--dry-run`, would make) to the guest, with its reason.
 public struct GuestChange: Sendable, Equatable, Codable {
   /// What is done.
@@ -50,10 +51,14 @@ public struct ConversionReport: Sendable, Equatable, Codable {
 /// Applies changes to a session, in order; a failing optional change becomes a warning.
 public enum ChangeApplier {
   /// Applies `changes`; returns warnings for optional changes that failed.
-  public static func apply(_ changes: [GuestChange], to session: GuestSession, log: (GuestChange) -> Void = { _ in }) throws -> [String] {
+  /// `log` sees each change after it ran, with its duration in seconds.
+  public static func apply(
+    _ changes: [GuestChange], to session: GuestSession, log: (GuestChange, Double) -> Void = { _, _ in }
+  ) throws -> [String] {
     var warnings: [String] = []
     for c in changes {
-      log(c)
+      let start = Date()
+      defer { log(c, Date().timeIntervalSince(start)) }
       do {
         switch c.kind {
         case .editFile(let path, let content): try session.writeText(path, content)

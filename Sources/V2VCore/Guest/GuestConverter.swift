@@ -18,6 +18,10 @@ public struct ConversionContext: Sendable {
   public var diskNameMap: [(from: String, to: String)]
   /// The target's disk bus.
   public var targetBus: Bus
+  /// The conversion appliance kernel's name for each source disk, in disk order (`/dev/sdb` when the
+  /// appliance's own disk took `sda`). Tools run in the appliance (grub-mkconfig) write these names; the
+  /// fix-up maps them to target names. Nil: assume `/dev/sda`, `/dev/sdb`, … in disk order.
+  public var applianceDiskNames: [String]?
 
   /// Creates a context.
   public init(source: SourceVM, diskNameMap: [(from: String, to: String)], targetBus: Bus = .virtio) {

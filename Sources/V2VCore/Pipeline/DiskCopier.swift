@@ -3,16 +3,11 @@ import Foundation
 /// Copies the converted overlays to the output with `qemu-img convert`: sparse by default (unallocated and
 /// zero blocks are not written), or preallocated.
 public struct DiskCopier: Sendable {
-  /// How the output is allocated (`-oa`).
-  public enum Allocation: String, Sendable, CaseIterable {
-    case sparse, preallocated
-  }
-
-  /// Output allocation.
-  public var allocation: Allocation
+  /// Output allocation (`-oa`).
+  public var allocation: DiskAllocation
 
   /// Creates a copier.
-  public init(allocation: Allocation = .sparse) { self.allocation = allocation }
+  public init(allocation: DiskAllocation = .sparse) { self.allocation = allocation }
 
   /// The qemu-img command line (exposed for tests and the benchmark).
   public func arguments(from source: String, sourceFormat: String, to destination: String, format: String) -> [String] {

@@ -56,6 +56,10 @@ public protocol GuestAppliance: GuestSession {
   func inspect(root: String) throws -> GuestInspection
   /// Mounts the guest's filesystems at their mountpoints (read-only for `--dry-run`).
   func mount(_ inspection: GuestInspection, readOnly: Bool) throws
+  /// The appliance kernel's name for each of the first `diskCount` disks (`/dev/sdb` when the appliance's
+  /// own disk took `sda`), learned from the mounted guest; nil entries where no filesystem of that disk is
+  /// mounted. Call after ``mount(_:readOnly:)``.
+  func kernelDiskNames(diskCount: Int, inspection: GuestInspection) -> [String?]
   /// Discards unused blocks in every mounted filesystem so the copy skips them; failures are warnings.
   func trim() -> [String]
   /// Unmounts, syncs and stops the appliance.

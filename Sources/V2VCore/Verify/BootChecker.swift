@@ -25,7 +25,7 @@ public struct BootChecker: Sendable {
 
   /// Boots `spec` and watches the console until a pattern decides, qemu exits, or the time limit passes.
   /// `progress` is called with the elapsed seconds about every 10 s.
-  public func boot(_ spec: BootSpec, progress: (@Sendable (Double) -> Void)? = nil) throws -> BootResult {
+  public func boot(_ spec: BootSpec, progress: ((Double) -> Void)? = nil) throws -> BootResult {
     let fm = FileManager.default
     let work = fm.temporaryDirectory.appendingPathComponent("v2v-boot-\(UUID().uuidString)").path
     try fm.createDirectory(atPath: work, withIntermediateDirectories: true)

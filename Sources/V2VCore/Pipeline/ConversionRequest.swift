@@ -1,0 +1,66 @@
+import Foundation
+import V2VModel
+
+/// Everything a conversion needs to know besides where the output goes.
+public struct ConversionRequest: Sendable {
+  /// The source machine, as a reader found it.
+  public var source: SourceVM
+  /// Which OS to convert when the disks hold several (`--root`).
+  public var rootChoice: RootChoice = .single
+  /// KVM or TCG for the appliance and the test boot.
+  public var accelerator: Accelerator = .tcg
+  /// Inspect and list the changes, write nothing (`--dry-run`).
+  public var dryRun = false
+  /// Boot the result and look for evidence the OS came up (`--verify-boot`).
+  public var verifyBoot = false
+  /// Seconds the test boot may take.
+  public var bootTimeout: Double = 400
+  /// Replace an existing output of the same name (`--overwrite`).
+  public var overwrite = false
+  /// Where overlays live during the conversion (removed afterwards).
+  public var workDirectory: String = NSTemporaryDirectory()
+  /// How the target is planned: name, disk format and allocation, network mappings, overrides. Its
+  /// `outputDirectory` is set by the pipeline from the writer.
+  public var plan = PlanOptions(outputDirectory: "/")
+  /// Verbose appliance and detail output (`-v`).
+  public var verbose = false
+
+  /// Creates a request for `source`.
+  public init(source: SourceVM) { self.source = source }
+}
+
+/// What a conversion did, for the summary and `--json`.
+public struct ConversionResult: Sendable, Codable {
+  /// Output name.
+  public var name: String
+  /// Output kind (`local`, `libvirt`, `qemu`).
+  public var output: String
+  /// What was created (paths, libvirt domain).
+  public var artifacts: [String]
+  /// What inspection found.
+  public var guest: GuestInspection?
+  /// Changes made (or, for a dry run, that would be made) and warnings.
+  public var conversion: ConversionReport
+  /// Warnings from every stage.
+  public var warnings: [String]
+  /// The test boot, when `--verify-boot` was given.
+  public var boot: BootResult?
+  /// Seconds per stage, in order.
+  public var stages: [StageTime]
+  /// Appliance starts (one per conversion).
+  public var applianceStarts: Int
+  /// Bytes allocated by the output disks.
+  public var outputBytes: UInt64
+  /// Whether this was a dry run.
+  public var dryRun: Bool
+  /// The domain XML written or defined.
+  public var domainXML: String?
+
+  /// A stage and how long it took.
+  public struct StageTime: Sendable, Codable {
+    /// Stage name.
+    public var stage: String
+    /// Seconds.
+    public var seconds: Double
+  }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import V2VCore
+
+/// A ``GuestAppliance`` over a ``FakeGuestSession``: inspection answers are given, mounting is a no-op.
+/// Lets pipeline tests run every stage but the real appliance in milliseconds.
+public final class FakeAppliance: GuestAppliance {
+  /// The guest tree.
+  public let session: FakeGuestSession
+  /// What `roots()` returns.
+  public var rootDevices: [String]
+  /// What `inspect(root:)` returns.
+  public var inspection: GuestInspection?
+  /// Whether `close()` was called.
+  public private(set) var closed = false
+
+  /// Creates a fake appliance.
+  public init(session: FakeGuestSession, roots: [String], inspection: GuestInspection?) {
+    self.session = session
+    self.rootDevices = roots
+    self.inspection = inspection
+  }
+
+  public func roots() throws -> [String] { rootDevices }
+  public func inspect(root: String) throws -> GuestInspection {
+    guard let inspection else { throw ConversionError.noOperatingSystem }
+    return inspection
+  }
+  public func mount(_ inspection: GuestInspection, readOnly: Bool) throws {}
+  public func kernelDiskNames(diskCount: Int, inspection: GuestInspection) -> [String?] { Array(repeating: nil, count: diskCount) }
+  public func trim() -> [String] { [] }
+  public func close() throws { closed = true }
+
+  public func readText(_ path: String) throws -> String? { try session.readText(path) }
+  public func writeText(_ path: String, _ content: String) throws { try session.writeText(path, content) }
+  public func exists(_ path: String) throws -> Bool { try session.exists(path) }
+  public func isDirectory(_ path: String) throws -> Bool { try session.isDirectory(path) }
+  public func list(_ directory: String) throws -> [String] { try session.list(directory) }
+  public func readLink(_ path: String) throws -> String? { try session.readLink(path) }
+  public func remove(_ path: String) throws { try session.remove(path) }
+  public func makeDirectory(_ path: String) throws { try session.makeDirectory(path) }
+  public func run(_ argv: [String]) throws -> String { try session.run(argv) }
+}
+
+/// Hands out one prepared ``FakeAppliance`` and counts launches.
+public final class FakeLauncher: ApplianceLauncher {
+  /// The appliance handed out.
+  public let appliance: FakeAppliance
+  /// How many times `launch` was called.
+  public private(set) var launches = 0
+  /// The overlays it was given.
+  public private(set) var disks: [OverlayDisk] = []
+
+  /// Creates a launcher.
+  public init(appliance: FakeAppliance) { self.appliance = appliance }
+
+  public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {
+    launches += 1
+    self.disks = disks
+    return appliance
+  }
+}
+
+/// Records events.
+public final class RecordingEventSink: EventSink {
+  /// Stages, in order.
+  public private(set) var stages: [String] = []
+  /// Warnings.
+  public private(set) var warnings: [String] = []
+  /// Creates a sink.
+  public init() {}
+  public func emit(_ event: ConversionEvent) {
+    switch event {
+    case .stage(let s): stages.append(s)
+    case .warning(let w): warnings.append(w)
+    default: break
+    }
+  }
+}

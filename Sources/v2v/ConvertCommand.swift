@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import V2VConverters
+import V2VCore
+import V2VGuestfs
+import V2VModel
+import V2VWriters
+
+/// `v2v convert`: reads a source, converts the guest for KVM, writes the output, optionally proves it boots.
+struct ConvertCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "convert",
+    abstract: "Convert a machine to run on KVM (libvirt, local files, or a qemu script).",
+    discussion: """
+      Examples:
+        v2v convert -i vmx guest.vmx -o libvirt --verify-boot
+        v2v convert -i ova guest.ova -o local -os /var/tmp/out -of qcow2
+        v2v convert -i xen guest.cfg -o qemu -os /var/tmp/out --dry-run
+      The source is never written. Exit codes: docs/exit-codes.md.
+      """)
+
+  @OptionGroup var source: SourceOptions
+
+  @Option(name: .customShort("o"), help: "Output: local, libvirt or qemu.")
+  var output: OutputKind = .libvirt
+
+  @Option(
+    name: .customLong("os", withSingleDash: true),
+    help: "Output storage: a directory (local, qemu; libvirt), or a libvirt storage pool name.")
+  var outputStorage: String?
+
+  @Option(name: .customLong("oc", withSingleDash: true), help: "libvirt URI (default: embedded qemu:///embed).")
+  var outputConnection: String?
+
+  @Option(name: .customLong("on", withSingleDash: true), help: "Output name (default: the source's name).")
+  var outputName: String?
+
+  @Option(name: .customLong("of", withSingleDash: true), help: "Output disk format: raw or qcow2.")
+  var outputFormat: OutputDiskFormat = .raw
+
+  @Option(name: .customLong("oa", withSingleDash: true), help: "Output allocation: sparse or preallocated.")
+  var outputAllocation: DiskAllocation = .sparse
+
+  @Option(help: "Map networks: NAME (all NICs) or IN:OUT (source network IN to libvirt network OUT). Repeatable.")
+  var network: [String] = []
+
+  @Option(help: "Map to bridges: NAME (all NICs) or IN:OUT. Repeatable.")
+  var bridge: [String] = []
+
+  @Option(help: "Which OS to convert when the disks hold several: single (default), first, or a device like /dev/sda2.")
+  var root: String = "single"
+
+  @Option(help: "Accelerator: auto (probe KVM, fall back to TCG), kvm or tcg.")
+  var accel: AcceleratorChoice = .auto
+
+  @Flag(help: "Inspect the guest and list every change, writing nothing.")
+  var dryRun = false
+
+  @Flag(help: "Boot the converted guest (virtio) and check that the OS comes up.")
+  var verifyBoot = false
+
+  @Option(help: "Seconds the --verify-boot test boot may take.")
+  var bootTimeout: Double = 420
+
+  @Flag(help: "Replace an existing output (files, libvirt domain) of the same name.")
+  var overwrite = false
+
+  @Option(help: "Directory for temporary overlays (default: $TMPDIR).")
+  var workDir: String?
+
+  @Flag(help: "Machine-readable output: one JSON object per line.")
+  var json = false
+
+  @Flag(name: .shortAndLong, help: "Show every change and command.")
+  var verbose = false
+
+  @Flag(name: .shortAndLong, help: "Print only errors and the result.")
+  var quiet = false
+
+  func validate() throws {
+    if output != .libvirt && outputStorage == nil { throw ValidationError("-o \(output.rawValue) needs -os DIR") }
+    if outputConnection != nil && output != .libvirt { throw ValidationError("-oc is only for -o libvirt") }
+    guard RootChoice(argument: root) != nil else { throw ValidationError("--root: use single, first or a /dev/ path") }
+    if bootTimeout <= 0 { throw ValidationError("--boot-timeout must be positive") }
+  }
+
+  func run() throws {
+    Cleanup.shared.installSignalHandlers { sig in
+      Console.err("v2v: error: interrupted (\(sig == SIGINT ? "SIGINT" : "SIGTERM")); partial output removed, source untouched")
+    }
+    let paths = HostPaths.fromEnvironment()
+    let work = workDir ?? NSTemporaryDirectory()
+    let sink: EventSink = json ? JSONReporter() : HumanReporter(verbose: verbose, quiet: quiet)
+    let started = Date()
+
+    sink.emit(.stage("Reading the source (\(source.input))"))
+    let readDir = URL(fileURLWithPath: work).appendingPathComponent("v2v-read-\(UUID().uuidString.prefix(8))").path
+    defer { try? FileManager.default.removeItem(atPath: readDir) }
+    let vm = try source.read(workDirectory: readDir)
+
+    var request = ConversionRequest(source: vm)
+    request.rootChoice = RootChoice(argument: root)!
+    request.dryRun = dryRun
+    request.verifyBoot = verifyBoot
+    request.bootTimeout = bootTimeout
+    request.overwrite = overwrite
+    request.workDirectory = work
+    request.verbose = verbose
+    do {
+      request.plan = PlanOptions(
+        outputName: outputName, diskFormat: outputFormat, allocation: outputAllocation, outputDirectory: "/",
+        networkMappings: try network.map { try NetworkMapping.parse($0, kind: .network) }
+          + bridge.map { try NetworkMapping.parse($0, kind: .bridge) })
+    } catch {
+      throw fail("\(error)", .usage)
+    }
+
+    let verdict = AcceleratorProbe(cacheDirectory: paths.cacheDirectory).resolve(accel)
+    request.accelerator = verdict.accelerator
+    if verdict.accelerator == .tcg && accel == .auto {
+      sink.emit(.detail("KVM not usable (\(verdict.reason)); using TCG"))
+    }
+
+    let pipeline = Pipeline(
+      launcher: GuestfsLauncher(), converterFor: ConverterRegistry().converter(for:), writer: makeWriter(paths, accelerator: verdict.accelerator),
+      renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: verdict.accelerator)) }, events: sink)
+    let result: ConversionResult
+    do {
+      result = try pipeline.run(request)
+    } catch {
+      throw fail(ErrorClass.message(error), ErrorClass.exitCode(error))
+    }
+    for w in result.warnings { sink.emit(.warning(w)) }
+    if let r = sink as? JSONReporter { r.result(result) } else { Summary.print(result, seconds: Date().timeIntervalSince(started)) }
+    if let boot = result.boot, !boot.passed { throw V2VExit.bootFailed.exit }
+  }
+
+  func makeWriter(_ paths: HostPaths, accelerator: Accelerator) -> OutputWriter {
+    switch output {
+    case .local: return LocalWriter(directory: outputStorage!)
+    case .qemu: return QemuWriter(directory: outputStorage!, accelerator: accelerator)
+    case .libvirt:
+      return LibvirtWriter(
+        uri: outputConnection ?? paths.defaultLibvirtURI, storage: outputStorage,
+        defaultDirectory: paths.dataDirectory + "/images")
+    }
+  }
+}
+
+/// `-o` values.
+enum OutputKind: String, ExpressibleByArgument, CaseIterable {
+  case local, libvirt, qemu
+}
+
+extension OutputDiskFormat: ExpressibleByArgument {}
+extension DiskAllocation: ExpressibleByArgument {}

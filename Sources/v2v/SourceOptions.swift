@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import V2VModel
+import V2VReaders
+
+/// The source options `inspect` and `convert` share: `-i FORMAT SOURCE...` and the physical-machine facts.
+struct SourceOptions: ParsableArguments {
+  @Option(name: .short, help: "Source format: vmx, ova, xen, libvirtxml, physical.")
+  var input: String
+
+  @Argument(help: "The source: a .vmx, .ova/.ovf/directory, Xen .cfg, domain .xml, or disks (physical).")
+  var sources: [String]
+
+  @Option(help: "Physical: machine name (default: the first disk's file name).")
+  var name: String?
+
+  @Option(help: "Physical: memory in MiB (default 2048).")
+  var memory: Int?
+
+  @Option(help: "Physical: number of vCPUs (default 2).")
+  var vcpus: Int?
+
+  func validate() throws {
+    guard SourceFormat(rawValue: input) != nil else {
+      throw ValidationError(
+        "unknown input format '\(input)'; use one of: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard !sources.isEmpty else { throw ValidationError("missing SOURCE") }
+    if let memory, memory <= 0 { throw ValidationError("--memory must be positive (MiB)") }
+    if let vcpus, vcpus <= 0 { throw ValidationError("--vcpus must be at least 1") }
+  }
+
+  /// Reads the source; a reader error becomes one `v2v: error:` line and exit code 3 or 4.
+  func read(workDirectory: String) throws -> SourceVM {
+    let format = SourceFormat(rawValue: input)!
+    let facts = PhysicalMachineFacts(name: name, memoryBytes: memory.map { UInt64($0) << 20 }, vcpus: vcpus)
+    do {
+      return try format.reader(physical: facts, workDirectory: workDirectory).read(sources)
+    } catch {
+      throw fail(error.description, error.category == .sourceIntegrity ? .sourceIntegrity : .sourceInvalid)
+    }
+  }
+}

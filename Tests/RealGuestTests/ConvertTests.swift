@@ -1,0 +1,115 @@
+import Foundation
+import Libvirt
+import Testing
+import V2VCore
+import V2VTestSupport
+
+/// Real conversions of the VMware fixture with the real `v2v` binary, each booted to prove it works.
+/// One conversion per output kind; each test asserts many things on that one output. Serialized: each
+/// conversion and boot wants both cores.
+@Suite("convert end to end", .serialized)
+struct ConvertTests {
+  static let fixtureName = "vmware-debian12-bios"
+
+  /// Source files' hashes, taken before the first conversion, compared after each.
+  static let sourceHashes: [String: String] = {
+    guard let f = try? GuestFixture.named(fixtureName) else { return [:] }
+    var h: [String: String] = [:]
+    for p in [f.vmdk, f.ova, f.vmx] { h[p] = try? sha256(p) }
+    return h
+  }()
+
+  func expectSourceUnchanged() throws {
+    #expect(!Self.sourceHashes.isEmpty)
+    for (p, h) in Self.sourceHashes { #expect(try sha256(p) == h, "source \(p) was modified") }
+  }
+
+  func bootEvidence(_ result: [String: Any]?) -> (passed: Bool, evidence: String) {
+    let boot = result?["boot"] as? [String: Any]
+    return (boot?["passed"] as? Bool ?? false, boot?["evidence"] as? String ?? "no boot result")
+  }
+
+  @Test("VMX -> -o local: converted, boots on virtio with root on /dev/vda1, schema-valid XML, source untouched")
+  func vmxToLocal() throws {
+    let f = try GuestFixture.named(Self.fixtureName)
+    _ = Self.sourceHashes
+    let out = try TempDir()
+    let r = try V2VRun.run(["convert", "-i", "vmx", f.vmx, "-o", "local", "-os", out.path, "--verify-boot", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let result = r.jsonResult
+    let (passed, evidence) = bootEvidence(result)
+    print("vmx->local boot: \(evidence)")
+    #expect(passed)
+    #expect(evidence.contains("V2V-BOOT-MARKER host=\(f.hostname) root=/dev/vda1"), "\(evidence)")
+    #expect(result?["applianceStarts"] as? Int == 1)
+    let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+    #expect(files == ["\(f.name)-sda", "\(f.name).xml"])
+    let xml = try String(contentsOfFile: out.path + "/\(f.name).xml", encoding: .utf8)
+    #expect(try libvirtSchemaProblem(xml: xml) == nil)
+    #expect(xml.contains("<target dev='vda' bus='virtio'/>"))
+    #expect(xml.contains("00:0c:29"), "source MAC kept")
+    let changes = (result?["conversion"] as? [String: Any])?["changes"] as? [[String: Any]] ?? []
+    let summaries = changes.compactMap { $0["summary"] as? String }
+    #expect(summaries.contains { $0.contains("update-initramfs") })
+    #expect(summaries.contains { $0.contains("/etc/fstab") })
+    #expect(summaries.contains { $0.contains("open-vm-tools") })
+    try expectSourceUnchanged()
+  }
+
+  @Test("OVA -> -o libvirt (embedded): domain defined, disk in the data dir, schema-valid, boots")
+  func ovaToLibvirt() throws {
+    let f = try GuestFixture.named(Self.fixtureName)
+    _ = Self.sourceHashes
+    let data = try TempDir()
+    let r = try V2VRun.run(
+      ["convert", "-i", "ova", f.ova, "-o", "libvirt", "--verify-boot", "--json"], environment: ["V2V_DATA_DIR": data.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let (passed, evidence) = bootEvidence(r.jsonResult)
+    print("ova->libvirt boot: \(evidence)")
+    #expect(passed)
+    #expect(evidence.contains("root=/dev/vda1"))
+    #expect(FileManager.default.fileExists(atPath: data.path + "/images/\(f.name)-sda"))
+    let c = try Connection(uri: "qemu:///embed?root=\(data.path)/libvirt")
+    let d = try #require(try c.domain(named: f.name))
+    let xml = try d.xml()
+    #expect(xml.contains(data.path + "/images/\(f.name)-sda"))
+    #expect(try libvirtSchemaProblem(xml: xml) == nil)
+    // A second conversion of the same name is refused (exit 6) and leaves the first intact.
+    let again = try V2VRun.run(["convert", "-i", "ova", f.ova, "-o", "libvirt"], environment: ["V2V_DATA_DIR": data.path])
+    #expect(again.status == 6, "\(again.stderr)")
+    #expect(again.stderr.contains("already exists"))
+    try d.undefine()
+    try expectSourceUnchanged()
+  }
+
+  @Test("VMX -> -o qemu -of qcow2: the generated script boots the guest")
+  func vmxToQemuScript() throws {
+    let f = try GuestFixture.named(Self.fixtureName)
+    _ = Self.sourceHashes
+    let out = try TempDir()
+    let r = try V2VRun.run(["convert", "-i", "vmx", f.vmx, "-o", "qemu", "-os", out.path, "-of", "qcow2", "-q"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let script = out.path + "/\(f.name).sh"
+    #expect(FileManager.default.isExecutableFile(atPath: script))
+    let log = out.path + "/console.log"
+    // The script as a user runs it (serial console on stdout), with writes discarded (-snapshot).
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = [script, "-snapshot"]
+    p.standardOutput = FileHandle(forWritingAtPath: log)
+    p.standardError = FileHandle.nullDevice
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    defer { Subprocess.kill(p, grace: 2) }
+    let deadline = Date().addingTimeInterval(420)
+    var text = ""
+    while Date() < deadline && p.isRunning {
+      text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+      if text.contains("V2V-BOOT-MARKER") || text.contains("Gave up waiting") { break }
+      Thread.sleep(forTimeInterval: 1)
+    }
+    #expect(text.contains("V2V-BOOT-MARKER host=\(f.hostname) root=/dev/vda1"), "\(text.suffix(400))")
+    try expectSourceUnchanged()
+  }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import V2VConverters
+import V2VCore
+import V2VModel
+import V2VTestSupport
+import V2VWriters
+
+/// The pipeline's stages and failure handling, with a fake appliance over a fixture tree (no qemu guest;
+/// `qemu-img` makes the tiny overlays and copies). Every failure must leave no finished-looking output.
+@Suite("pipeline")
+struct PipelineTests {
+  static let debian = GuestInspection(
+    root: "/dev/sda1", type: "linux", distro: "debian", majorVersion: 12, minorVersion: 0,
+    productName: "Debian GNU/Linux 12", arch: "x86_64", hostname: "vm", packageFormat: "deb",
+    packageManagement: "apt", mountpoints: ["/": "/dev/sda1"])
+
+  /// A source VM with one tiny raw disk, an appliance over the debian12-vmware tree, and an output dir.
+  struct Rig {
+    let dir: TempDir
+    let out: String
+    let source: SourceVM
+    let appliance: FakeAppliance
+    let launcher: FakeLauncher
+    let events = RecordingEventSink()
+
+    init(roots: [String] = ["/dev/sda1"], inspection: GuestInspection? = PipelineTests.debian) throws {
+      dir = try TempDir()
+      out = dir.path + "/out"
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+      let disk = dir.path + "/source.img"
+      let r = try Subprocess.run(["qemu-img", "create", "-q", "-f", "raw", disk, "16M"])
+      #expect(r.succeeded)
+      source = SourceVM(
+        name: "guest", hypervisor: .vmware, memoryBytes: 1 << 30, vcpus: 1, firmware: .bios,
+        disks: [Disk(source: .file(path: disk), format: .raw, bus: .scsi)],
+        nics: [NIC(mac: "00:0c:29:aa:bb:cc", model: "vmxnet3", network: "VM Network")], origin: disk)
+      appliance = FakeAppliance(session: try FakeGuestSession.copyOfFixture("debian12-vmware", in: dir), roots: roots, inspection: inspection)
+      launcher = FakeLauncher(appliance: appliance)
+    }
+
+    func pipeline(_ writer: OutputWriter? = nil) -> Pipeline {
+      Pipeline(
+        launcher: launcher, converterFor: ConverterRegistry().converter(for:), writer: writer ?? LocalWriter(directory: out),
+        renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: .tcg)) }, events: events)
+    }
+
+    func request(_ change: (inout ConversionRequest) -> Void = { _ in }) -> ConversionRequest {
+      var r = ConversionRequest(source: source)
+      r.workDirectory = dir.path + "/work"
+      try? FileManager.default.createDirectory(atPath: r.workDirectory, withIntermediateDirectories: true)
+      change(&r)
+      return r
+    }
+
+    var outputFiles: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).sorted() }
+    var workFiles: [String] { (try? FileManager.default.contentsOfDirectory(atPath: dir.path + "/work")) ?? [] }
+  }
+
+  @Test("a conversion runs every stage with one appliance and writes disk then metadata")
+  func success() throws {
+    let rig = try Rig()
+    let result = try rig.pipeline().run(rig.request())
+    #expect(rig.launcher.launches == 1)
+    #expect(rig.appliance.closed)
+    #expect(rig.outputFiles == ["guest-sda", "guest.xml"])
+    #expect(rig.workFiles.isEmpty, "overlays removed")
+    #expect(result.applianceStarts == 1)
+    #expect(result.conversion.changes.contains { $0.summary.contains("/etc/fstab") })
+    #expect(rig.appliance.session.commands.contains { $0.first == "update-initramfs" })
+    #expect(try String(contentsOfFile: rig.out + "/guest.xml", encoding: .utf8).contains("<target dev='vda' bus='virtio'/>"))
+    #expect(rig.events.stages.first?.hasPrefix("Planning") == true)
+    #expect(rig.events.stages.contains { $0.hasPrefix("Copying disk 1/1") })
+  }
+
+  @Test("--dry-run lists the changes and writes nothing, not even to the guest")
+  func dryRun() throws {
+    let rig = try Rig()
+    let fstab = try rig.appliance.session.readText("/etc/fstab")
+    let result = try rig.pipeline().run(rig.request { $0.dryRun = true })
+    #expect(result.dryRun)
+    #expect(!result.conversion.changes.isEmpty)
+    #expect(rig.outputFiles.isEmpty)
+    #expect(try rig.appliance.session.readText("/etc/fstab") == fstab)
+    #expect(rig.appliance.session.commands.isEmpty)
+  }
+
+  @Test("no operating system is a conversion error, and leaves no output")
+  func noOS() throws {
+    let rig = try Rig(roots: [])
+    #expect(throws: ConversionError.noOperatingSystem) { try rig.pipeline().run(rig.request()) }
+    #expect(rig.outputFiles.isEmpty)
+    #expect(rig.workFiles.isEmpty)
+    #expect(rig.appliance.closed)
+  }
+
+  @Test("several roots need --root; --root first and --root DEVICE choose")
+  func severalRoots() throws {
+    let rig = try Rig(roots: ["/dev/sda1", "/dev/sda2"])
+    #expect(throws: ConversionError.multipleRoots(["/dev/sda1", "/dev/sda2"])) { try rig.pipeline().run(rig.request()) }
+    #expect(throws: ConversionError.rootNotFound("/dev/sdb1", ["/dev/sda1", "/dev/sda2"])) {
+      try rig.pipeline().run(rig.request { $0.rootChoice = .device("/dev/sdb1") })
+    }
+    #expect(try RootChoice.first.choose(from: ["/dev/sda2", "/dev/sda1"]) == "/dev/sda1")
+    #expect(rig.outputFiles.isEmpty)
+  }
+
+  @Test("an unsupported guest is a conversion error, and leaves no output")
+  func unsupported() throws {
+    var windows = Self.debian
+    windows.type = "windows"
+    windows.distro = "windows"
+    let rig = try Rig(inspection: windows)
+    let err = #expect(throws: ConversionError.self) { try rig.pipeline().run(rig.request()) }
+    #expect("\(err!)".contains("Windows"))
+    #expect(rig.outputFiles.isEmpty)
+  }
+
+  @Test("an existing output is refused before the appliance starts, unless --overwrite")
+  func existingOutput() throws {
+    let rig = try Rig()
+    FileManager.default.createFile(atPath: rig.out + "/guest.xml", contents: Data("old".utf8))
+    #expect(throws: OutputError.exists(rig.out + "/guest.xml")) { try rig.pipeline().run(rig.request()) }
+    #expect(rig.launcher.launches == 0)
+    _ = try rig.pipeline().run(rig.request { $0.overwrite = true })
+    #expect(try String(contentsOfFile: rig.out + "/guest.xml", encoding: .utf8).hasPrefix("<domain"))
+  }
+
+  @Test("a missing output directory is refused before any slow work")
+  func missingDirectory() throws {
+    let rig = try Rig()
+    #expect(throws: OutputError.directoryMissing("/nonexistent/v2v-out")) {
+      try rig.pipeline(LocalWriter(directory: "/nonexistent/v2v-out")).run(rig.request())
+    }
+    #expect(rig.launcher.launches == 0)
+  }
+
+  @Test("a failed copy removes the partial disk and writes no metadata")
+  func failedCopy() throws {
+    let rig = try Rig()
+    // A directory where the partial disk would go makes qemu-img fail mid-way through the output stage.
+    try FileManager.default.createDirectory(atPath: rig.out + "/guest-sda.v2v-part/x", withIntermediateDirectories: true)
+    #expect(throws: CopyError.self) { try rig.pipeline().run(rig.request()) }
+    #expect(rig.outputFiles.isEmpty, "\(rig.outputFiles)")
+    #expect(rig.workFiles.isEmpty)
+  }
+}
