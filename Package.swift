@@ -81,7 +81,7 @@ let package = Package(
     .testTarget(
       name: "UnitTests",
       dependencies: [
-        "V2VModel", "V2VReaders", "V2VCore", "V2VConverters", "V2VDrivers", "V2VTestSupport",
+        "V2VModel", "V2VReaders", "V2VCore", "V2VConverters", "V2VDrivers", "V2VTestSupport", "V2VWriters",
       ]),
     // Against the real C libraries (libguestfs appliance, libvirt embed, libxml2).
     .testTarget(
@@ -90,6 +90,6 @@ let package = Package(
     // Real guests: fixtures built by Fixtures/, converted by the real binary, booted under qemu.
     .testTarget(
       name: "RealGuestTests",
-      dependencies: ["V2VCore", "V2VModel", "V2VTestSupport"]),
+      dependencies: ["V2VCore", "V2VModel", "V2VTestSupport", "Libvirt"]),
   ]
 )
