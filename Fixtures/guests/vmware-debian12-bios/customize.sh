@@ -1,0 +1,75 @@
+#!/bin/sh
+# Runs inside the guest (guestfish `command`, chrooted into the new root, /dev /proc /sys bound) after
+# the overlay/ files were unpacked. Makes the tree bootable and checks the result; any failure fails
+# the build. The appliance sees the disk as /dev/sda, the same name the VMware guest uses.
+set -eu
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C DEBIAN_FRONTEND=noninteractive
+ROOT_DEV=/dev/sda1
+HOSTNAME_WANTED=v2v-debian12
+
+step() { echo "customize: $*"; }
+
+step "root password (documented: v2v)"
+echo 'root:v2v' | chpasswd
+
+step "services"
+systemctl enable v2v-marker.service
+systemctl enable serial-getty@ttyS0.service
+# Nothing may wait for the network at boot (the test boots have no useful network).
+for u in ifupdown-wait-online.service systemd-networkd-wait-online.service NetworkManager-wait-online.service; do
+  systemctl mask "$u" >/dev/null 2>&1 || true
+done
+mkdir -p /etc/systemd/system/networking.service.d
+cat >/etc/systemd/system/networking.service.d/v2v-timeout.conf <<'CONF'
+[Service]
+TimeoutStartSec=20s
+CONF
+
+step "initramfs (MODULES=list)"
+update-initramfs -u -k all
+
+step "grub"
+grub-install --target=i386-pc /dev/sda
+update-grub
+# grub-mkconfig writes what grub-probe sees for /; the VM must say /dev/sda1 whatever the appliance saw.
+cfg=/boot/grub/grub.cfg
+if grep -E '^\s*linux\s' "$cfg" | grep -vq "root=$ROOT_DEV "; then
+  step "grub.cfg names another root device; rewriting it to $ROOT_DEV"
+  sed -i -E "/^\s*linux\s/ s#root=[^ ]+#root=$ROOT_DEV#" "$cfg"
+fi
+
+step "checks"
+failures=0
+fail() { echo "customize: CHECK FAILED: $*" >&2; failures=$((failures + 1)); }
+grep -qE "^$ROOT_DEV\s+/\s" /etc/fstab || fail "fstab does not mount $ROOT_DEV on /"
+linux_lines=$(grep -E '^\s*linux\s' "$cfg" || true)
+[ -n "$linux_lines" ] || fail "no linux line in grub.cfg"
+while read -r l; do
+  [ -n "$l" ] || continue
+  case "$l" in
+    *"root=$ROOT_DEV "*"console=tty0 console=ttyS0,115200"*) echo "customize: grub.cfg: $l" ;;
+    *) fail "grub.cfg linux line: $l" ;;
+  esac
+done <<LINES
+$linux_lines
+LINES
+grep -qE '^\s*terminal_output\s+serial\s+console' "$cfg" || fail "grub.cfg has no serial terminal"
+grep -qE '^\s*set timeout=1$' "$cfg" || fail "grub.cfg timeout is not 1: $(grep -E 'set timeout=' "$cfg" | tr '\n' ' ')"
+[ "$(cat /etc/hostname)" = "$HOSTNAME_WANTED" ] || fail "hostname is $(cat /etc/hostname)"
+for initrd in /boot/initrd.img-*; do
+  mods=$(lsinitramfs "$initrd" | grep -E '\.ko(\.[a-z]+)?$' | sed 's#.*/##' | sort)
+  if echo "$mods" | grep -q virtio; then fail "$initrd contains virtio: $(echo "$mods" | grep virtio | tr '\n' ' ')"; fi
+  for m in ahci sd_mod mptspi vmw_pvscsi e1000 vmxnet3 ext4; do
+    echo "$mods" | grep -qE "^$m\.ko" || fail "$initrd lacks $m"
+  done
+  echo "customize: $initrd modules: $(echo "$mods" | sed -E 's/\.ko.*//' | tr '\n' ' ')"
+done
+systemctl is-enabled v2v-marker.service >/dev/null || fail "v2v-marker.service not enabled"
+[ "$failures" -eq 0 ] || { echo "customize: $failures check(s) failed" >&2; exit 1; }
+
+step "tidy"
+apt-get clean
+rm -rf /var/lib/apt/lists/* /var/log/*.log /root/.bash_history
+: >/etc/resolv.conf
+step "done"
