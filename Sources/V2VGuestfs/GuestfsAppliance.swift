@@ -120,7 +120,7 @@ public struct GuestfsLauncher: ApplianceLauncher {
   }
 
   public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {
-    let g = try Appliance.handle(accelerator: accelerator, memoryMiB: memoryMiB, smp: smp, debug: verbose)
+    let g = try Appliance.handle(accelerator: accelerator, memoryMiB: memoryMiB, smp: smp)
     for (i, d) in disks.enumerated() {
       try g.addDrive(d.path, format: d.format, name: "disk\(i)", cacheMode: "unsafe", discard: "besteffort")
     }
