@@ -24,7 +24,7 @@ mkdir -p "$work/qemu-img" "$work/v2v" "$work/virt-v2v"
 export LIBGUESTFS_BACKEND=direct
 
 now() { date +%s.%N; }
-alloc() { du -sb --apparent-size "$1" >/dev/null 2>&1; du -sk "$1" | awk '{print $1 * 1024}'; }
+alloc() { du -sk "$1" | awk '{print $1 * 1024}'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 
 echo "== qemu-img convert (copy baseline): $vmdk -> raw"
