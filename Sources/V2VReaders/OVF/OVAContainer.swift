@@ -69,16 +69,16 @@ struct OVAContainer {
   /// Whether a member exists.
   func contains(_ name: String) -> Bool { tarMember(name) != nil || directoryPath(name) != nil }
 
+  /// Where member `name`'s bytes are: a host file, an offset and a length.
+  func byteRange(_ name: String) throws(ReaderError) -> (path: String, start: UInt64, size: UInt64) {
+    if let (a, m) = tarMember(name) { return (a, m.offset, m.size) }
+    if let p = directoryPath(name) { return (p, 0, FileAccess.size(p) ?? 0) }
+    throw .missingFile(SourceLocation(file: origin), path: name)
+  }
+
   /// Calls `body` with successive chunks of member `name`.
   func forEachChunk(_ name: String, _ body: ([UInt8]) throws(ReaderError) -> Void) throws(ReaderError) {
-    let (path, start, size): (String, UInt64, UInt64)
-    if let (a, m) = tarMember(name) {
-      (path, start, size) = (a, m.offset, m.size)
-    } else if let p = directoryPath(name) {
-      (path, start, size) = (p, 0, FileAccess.size(p) ?? 0)
-    } else {
-      throw .missingFile(SourceLocation(file: origin), path: name)
-    }
+    let (path, start, size) = try byteRange(name)
     guard let h = FileHandle(forReadingAtPath: path) else { throw .unreadable(SourceLocation(file: path), "cannot open") }
     defer { try? h.close() }
     var done: UInt64 = 0

@@ -106,9 +106,7 @@ public struct OVAReader: SourceReader {
       let at = SourceLocation(file: label, line: e.line, context: e.file)
       guard OVAContainer.isSafe(e.file) else { throw .integrity(at, "manifest names a path outside the OVA") }
       guard container.contains(member(e.file)) else { throw .integrity(at, "manifest names '\(e.file)', which is not in the OVA") }
-      var digest = Digest(e.algorithm == "sha1" ? .sha1 : .sha256)
-      try container.forEachChunk(member(e.file)) { (c: [UInt8]) throws(ReaderError) in digest.update(c) }
-      let actual = digest.hex()
+      let actual = try MemberCommand.digest(e.algorithm, container: container, member: member(e.file))
       guard actual == e.digest else {
         throw .integrity(at, "\(e.algorithm.uppercased()) mismatch for '\(e.file)': manifest says \(e.digest), file has \(actual)")
       }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import V2VTestSupport
 @testable import V2VReaders
 
 /// Focused tests of the pure pieces the golden pairs exercise only indirectly.
@@ -35,16 +36,18 @@ struct ReaderPartsTests {
     #expect(d.ddb["ddb.adaptertype"] == "lsilogic")
   }
 
-  @Test func digestsMatchKnownVectors() {
-    var a = Digest(.sha1)
-    a.update(Array("abc".utf8))
-    #expect(a.hex() == "a9993e364706816aba3e25717850c26c9cd0d89d")
-    var b = Digest(.sha256)
-    b.update(Array("abc".utf8))
-    #expect(b.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    var c = Digest(.sha256)
-    for _ in 0..<1000 { c.update(Array(repeating: 0x61, count: 1000)) }
-    #expect(c.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  @Test func digestsMatchKnownVectors() throws {
+    let dir = try TempDir()
+    try Data("abc".utf8).write(to: URL(fileURLWithPath: dir.path + "/abc"))
+    try Data(repeating: 0x61, count: 1_000_000).write(to: URL(fileURLWithPath: dir.path + "/million-a"))
+    let c = try OVAContainer(path: dir.path) { () throws(ReaderError) -> String in dir.path + "/work" }
+    #expect(try MemberCommand.digest("sha1", container: c, member: "abc") == "a9993e364706816aba3e25717850c26c9cd0d89d")
+    #expect(
+      try MemberCommand.digest("sha256", container: c, member: "abc")
+        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      try MemberCommand.digest("sha256", container: c, member: "million-a")
+        == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
 
   @Test func manifestFormats() throws {

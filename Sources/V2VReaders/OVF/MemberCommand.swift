@@ -1,0 +1,35 @@
+import Foundation
+
+/// Runs a host tool (`gzip -dc`, `sha256sum`) on one member of an OVA, reading the member's bytes in place:
+/// the tool's stdin is the archive positioned at the member, cut to its length by `head -c`. Large members
+/// never pass through v2v's own memory.
+enum MemberCommand {
+  /// Runs `argv` on `member`; its stdout goes to `output` (a file), or is returned when `output` is nil.
+  static func run(
+    _ argv: [String], container: OVAContainer, member: String, output: FileHandle? = nil
+  ) throws(ReaderError) -> String {
+    let at = SourceLocation(file: container.origin, context: member)
+    let (path, start, size) = try container.byteRange(member)
+    guard let input = FileHandle(forReadingAtPath: path) else { throw .unreadable(SourceLocation(file: path), "cannot open") }
+    defer { try? input.close() }
+    do { try input.seek(toOffset: start) } catch { throw .unreadable(SourceLocation(file: path), "seek failed") }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", #"n="$1"; shift; head -c "$n" | "$@""#, "sh", String(size)] + argv
+    p.standardInput = input
+    let pipe = Pipe()
+    p.standardOutput = output ?? pipe
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { throw .unreadable(at, "cannot run \(argv[0]): \(error)") }
+    let data = output == nil ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw .unreadable(at, "\(argv[0]) failed on this member (exit \(p.terminationStatus)): corrupt data?") }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// The lower-case hex SHA-1 or SHA-256 of `member` (coreutils `sha1sum` / `sha256sum`).
+  static func digest(_ algorithm: String, container: OVAContainer, member: String) throws(ReaderError) -> String {
+    let out = try run([algorithm == "sha1" ? "sha1sum" : "sha256sum"], container: container, member: member)
+    return String(out.prefix { $0.isHexDigit })
+  }
+}
