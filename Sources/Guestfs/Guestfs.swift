@@ -188,6 +188,13 @@ public final class Guestfs {
     try check(guestfs_fstrim_argv(handle, path, &opts), "guestfs_fstrim")
   }
 
+  /// The ext2/3/4 superblock fields of `device` as `tune2fs -l` names them (`guestfs_tune2fs_l`).
+  public func tune2fsList(_ device: String) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for (k, v) in pairs(try strings(guestfs_tune2fs_l(handle, device), "guestfs_tune2fs_l")) { out[k] = v }
+    return out
+  }
+
   /// Flushes writes (`guestfs_sync`).
   public func sync() throws { try check(guestfs_sync(handle), "guestfs_sync") }
 }

@@ -63,6 +63,15 @@ public final class GuestfsAppliance: GuestAppliance {
     return d
   }
 
+  public func lastMountTime(device: String) -> Date? {
+    guard let fields = try? g.tune2fsList(device), let text = fields["Last mount time"], text != "n/a" else { return nil }
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = "EEE MMM d HH:mm:ss yyyy"
+    return f.date(from: text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " "))
+  }
+
   public func trim() -> [String] {
     // fstrim on each mounted filesystem; with discard on the overlay, freed blocks become holes the copy skips.
     var warnings: [String] = []

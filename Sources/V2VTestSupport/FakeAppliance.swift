@@ -28,6 +28,7 @@ public final class FakeAppliance: GuestAppliance {
   public func mount(_ inspection: GuestInspection, readOnly: Bool) throws {}
   public func kernelDiskNames(diskCount: Int, inspection: GuestInspection) -> [String?] { Array(repeating: nil, count: diskCount) }
   public func trim() -> [String] { [] }
+  public func lastMountTime(device: String) -> Date? { nil }
   public func close() throws { closed = true }
 
   public func readText(_ path: String) throws -> String? { try session.readText(path) }

@@ -62,6 +62,13 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Seconds the --verify-boot test boot may take.")
   var bootTimeout: Double = 420
 
+  @Option(
+    help: """
+      What proves a boot: console (marker, login prompt, systemd target on ttyS0), filesystem (the booted OS \
+      mounted its root read-write, read back from a throw-away overlay), or auto (console when the guest has one).
+      """)
+  var bootEvidence: BootEvidence = .auto
+
   @Flag(help: "Replace an existing output (files, libvirt domain) of the same name.")
   var overwrite = false
 
@@ -103,6 +110,7 @@ struct ConvertCommand: ParsableCommand {
     request.dryRun = dryRun
     request.verifyBoot = verifyBoot
     request.bootTimeout = bootTimeout
+    request.bootEvidence = bootEvidence
     request.overwrite = overwrite
     request.workDirectory = work
     request.verbose = verbose
@@ -154,3 +162,4 @@ enum OutputKind: String, ExpressibleByArgument, CaseIterable {
 
 extension OutputDiskFormat: ExpressibleByArgument {}
 extension DiskAllocation: ExpressibleByArgument {}
+extension BootEvidence: ExpressibleByArgument {}

@@ -82,13 +82,21 @@ struct ConvertTests {
     try expectSourceUnchanged()
   }
 
-  @Test("VMX -> -o qemu -of qcow2: the generated script boots the guest")
+  @Test("VMX -> -o qemu -of qcow2: boot proven without the console (filesystem read-back), and the script boots")
   func vmxToQemuScript() throws {
     let f = try GuestFixture.named(Self.fixtureName)
     _ = Self.sourceHashes
     let out = try TempDir()
-    let r = try V2VRun.run(["convert", "-i", "vmx", f.vmx, "-o", "qemu", "-os", out.path, "-of", "qcow2", "-q"])
+    let r = try V2VRun.run([
+      "convert", "-i", "vmx", f.vmx, "-o", "qemu", "-os", out.path, "-of", "qcow2", "--verify-boot",
+      "--boot-evidence", "filesystem", "--json",
+    ])
     #expect(r.status == 0, "\(r.stderr)")
+    let (passed, evidence) = bootEvidence(r.jsonResult)
+    print("vmx->qemu filesystem evidence: \(evidence)")
+    #expect(passed)
+    #expect(evidence.contains("mounted its root filesystem"), "\(evidence)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["\(f.name)-sda.qcow2", "\(f.name).sh"])
     let script = out.path + "/\(f.name).sh"
     #expect(FileManager.default.isExecutableFile(atPath: script))
     let log = out.path + "/console.log"

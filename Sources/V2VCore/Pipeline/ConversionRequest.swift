@@ -15,6 +15,8 @@ public struct ConversionRequest: Sendable {
   public var verifyBoot = false
   /// Seconds the test boot may take.
   public var bootTimeout: Double = 400
+  /// What counts as proof of a boot (`--boot-evidence`).
+  public var bootEvidence: BootEvidence = .auto
   /// Replace an existing output of the same name (`--overwrite`).
   public var overwrite = false
   /// Where overlays live during the conversion (removed afterwards).
@@ -63,4 +65,15 @@ public struct ConversionResult: Sendable, Codable {
     /// Seconds.
     public var seconds: Double
   }
+}
+
+/// What `--verify-boot` takes as proof that the converted OS came up.
+public enum BootEvidence: String, Sendable, CaseIterable {
+  /// The serial console when the guest has one configured, else the filesystem read-back.
+  case auto
+  /// A marker, login prompt or systemd target on the serial console.
+  case console
+  /// Boot a throw-away overlay, then read its root filesystem's superblock: mounted read-write by the booted
+  /// OS after the boot started. Works for guests with no serial console; costs a second appliance start.
+  case filesystem
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An overlay disk handed to the appliance: the copy-on-write file the conversion writes to.
 public struct OverlayDisk: Sendable, Equatable {
   /// The qcow2 overlay path.
@@ -60,6 +62,9 @@ public protocol GuestAppliance: GuestSession {
   /// own disk took `sda`), learned from the mounted guest; nil entries where no filesystem of that disk is
   /// mounted. Call after ``mount(_:readOnly:)``.
   func kernelDiskNames(diskCount: Int, inspection: GuestInspection) -> [String?]
+  /// When the ext2/3/4 filesystem on `device` was last mounted read-write (its superblock's "Last mount
+  /// time"), nil for other filesystems or when never mounted. Needs no mounting.
+  func lastMountTime(device: String) -> Date?
   /// Discards unused blocks in every mounted filesystem so the copy skips them; failures are warnings.
   func trim() -> [String]
   /// Unmounts, syncs and stops the appliance.

@@ -136,21 +136,52 @@ public struct Pipeline {
     var boot: BootResult?
     if request.verifyBoot {
       clock.begin("Verifying the guest boots (virtio, \(request.accelerator.rawValue.uppercased()))")
-      if !report.serialConsole {
-        warnings.append("the guest has no serial console configured: boot evidence is limited to what reaches ttyS0")
-      }
-      boot = try verify(target, request)
+      boot = try verify(target, request, inspection: inspection, hasConsole: report.serialConsole, work: work)
     }
     return result(request, target, inspection, report, warnings, clock, artifacts: artifacts, boot: boot, xml: xml)
   }
 
-  func verify(_ target: TargetVM, _ request: ConversionRequest) throws -> BootResult {
-    let spec = BootSpec(
+  func verify(
+    _ target: TargetVM, _ request: ConversionRequest, inspection: GuestInspection, hasConsole: Bool, work: String
+  ) throws -> BootResult {
+    var spec = BootSpec(
       disks: target.disks.map { .init(path: $0.path, format: $0.format, bus: .virtio) },
       nicModel: "virtio-net-pci", mac: target.nics.first?.mac, firmware: target.firmware,
       memoryMiB: Int(min(max(target.memoryBytes >> 20, 512), 2048)), accelerator: request.accelerator,
       timeout: request.bootTimeout)
-    return try bootChecker.boot(spec) { secs in self.events.emit(.detail(String(format: "still booting (%.0f s)", secs))) }
+    let still: (Double) -> Void = { secs in self.events.emit(.detail(String(format: "still booting (%.0f s)", secs))) }
+    let useConsole = request.bootEvidence == .console || (request.bootEvidence == .auto && hasConsole)
+    if useConsole { return try bootChecker.boot(spec, progress: still) }
+
+    // No console to read: boot a throw-away overlay (the output is only its backing file), then read back
+    // whether the booted OS mounted its root filesystem read-write.
+    var overlays: [OverlayDisk] = []
+    for (i, d) in target.disks.enumerated() {
+      let o = "\(work)/verify-\(i).qcow2"
+      let r = try Subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", d.format, "-b", d.path, o], timeout: 60)
+      guard r.succeeded else { throw SourceDiskError(path: d.path, message: r.stderr) }
+      overlays.append(OverlayDisk(path: o))
+    }
+    spec.disks = overlays.map { .init(path: $0.path, format: $0.format, bus: .virtio, snapshot: false) }
+    spec.timeout = min(request.bootTimeout, 150)
+    let started = Date()
+    let console = try bootChecker.boot(spec, progress: still)
+    if console.outcome != .timedOut { return console }  // the console said something decisive after all
+    events.emit(.detail("reading the test boot's root filesystem back (\(inspection.root))"))
+    let appliance = try launcher.launch(disks: overlays, accelerator: request.accelerator, verbose: request.verbose)
+    defer { try? appliance.close() }
+    let seconds = Date().timeIntervalSince(started)
+    if let mounted = appliance.lastMountTime(device: inspection.root), mounted >= started.addingTimeInterval(-60) {
+      let at = Int(mounted.timeIntervalSince(started).rounded())
+      return BootResult(
+        passed: true, outcome: .booted,
+        evidence: "the booted OS mounted its root filesystem \(inspection.root) read-write \(at) s into the boot (no serial console)",
+        seconds: seconds)
+    }
+    return BootResult(
+      passed: false, outcome: .timedOut,
+      evidence: "no console evidence, and the root filesystem \(inspection.root) was not mounted read-write within \(Int(spec.timeout)) s",
+      seconds: seconds)
   }
 
   func checkSpace(_ request: ConversionRequest, dir: String) throws {

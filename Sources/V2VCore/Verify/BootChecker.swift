@@ -3,8 +3,8 @@ import V2VModel
 
 /// Boots disk images under qemu and reads the serial console to decide whether the OS came up.
 ///
-/// Never writes to the images: every drive is opened with `snapshot=on` (writes go to a temporary overlay
-/// qemu discards). qemu is always killed before `boot` returns, whatever happened.
+/// Never writes to the images: drives are opened with `snapshot=on` (writes go to a temporary overlay qemu
+/// discards), except throw-away overlays a caller marks `snapshot: false` to read them back afterwards. qemu is always killed before `boot` returns, whatever happened.
 public struct BootChecker: Sendable {
   /// Where OVMF lives (code and a template variable store).
   public var ovmfCode: String
@@ -98,7 +98,7 @@ public struct BootChecker: Sendable {
     }
     var controllers: Set<BootBus> = []
     for (i, d) in spec.disks.enumerated() {
-      a += ["-drive", "file=\(d.path),format=\(d.format),if=none,id=disk\(i),snapshot=on"]
+      a += ["-drive", "file=\(d.path),format=\(d.format),if=none,id=disk\(i),snapshot=\(d.snapshot ? "on" : "off")"]
       let boot = i == 0 ? ",bootindex=1" : ""
       switch d.bus {
       case .virtio: a += ["-device", "virtio-blk-pci,drive=disk\(i)\(boot)"]

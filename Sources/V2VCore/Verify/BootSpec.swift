@@ -10,11 +10,14 @@ public struct BootSpec: Sendable {
     public var format: String
     /// Attachment.
     public var bus: BootBus
+    /// Whether writes are discarded (`snapshot=on`). Only a throw-away overlay may be booted writable.
+    public var snapshot: Bool
     /// Creates a disk.
-    public init(path: String, format: String, bus: BootBus) {
+    public init(path: String, format: String, bus: BootBus, snapshot: Bool = true) {
       self.path = path
       self.format = format
       self.bus = bus
+      self.snapshot = snapshot
     }
   }
 

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import V2VCore
+import V2VTestSupport
+
+/// Failures through the real binary: one clear line on stderr, the documented exit code, no output that
+/// looks finished, overlays removed, the source untouched.
+@Suite("convert failures", .serialized)
+struct FailureTests {
+  /// A VMX naming a blank 64 MiB disk with an empty ext4 filesystem: no operating system on it.
+  static func blankVM(in dir: TempDir) throws -> (vmx: String, disk: String) {
+    let disk = dir.path + "/blank.img"
+    #expect(try Subprocess.run(["qemu-img", "create", "-q", "-f", "raw", disk, "64M"]).succeeded)
+    #expect(try Subprocess.run(["mkfs.ext4", "-q", "-F", disk]).succeeded)
+    let vmx = dir.path + "/blank.vmx"
+    try """
+      .encoding = "UTF-8"
+      displayName = "blank"
+      memSize = "512"
+      scsi0.present = "TRUE"
+      scsi0.virtualDev = "lsilogic"
+      scsi0:0.present = "TRUE"
+      scsi0:0.fileName = "blank.img"
+      """.write(toFile: vmx, atomically: true, encoding: .utf8)
+    return (vmx, disk)
+  }
+
+  func listing(_ dir: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() }
+
+  @Test("a missing output directory: exit 6 before any slow work")
+  func missingOutputDirectory() throws {
+    let dir = try TempDir()
+    let (vmx, _) = try Self.blankVM(in: dir)
+    let start = Date()
+    let r = try V2VRun.run(["convert", "-i", "vmx", vmx, "-o", "local", "-os", dir.path + "/nope"])
+    #expect(r.status == 6)
+    #expect(r.stderr.contains("v2v: error: \(dir.path)/nope: output directory does not exist"), "\(r.stderr)")
+    #expect(Date().timeIntervalSince(start) < 10, "refused before starting the appliance")
+  }
+
+  @Test("a full output filesystem: exit 6 before any slow work, nothing written")
+  func fullOutputDirectory() throws {
+    let dir = try TempDir()
+    let (vmx, _) = try Self.blankVM(in: dir)
+    let small = dir.path + "/small"
+    try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+    let mount = try Subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small])
+    #expect(mount.succeeded, "mounting a 1 MiB tmpfs needs root: \(mount.stderr)")
+    defer { _ = try? Subprocess.run(["umount", small]) }
+    let r = try V2VRun.run(["convert", "-i", "vmx", vmx, "-o", "local", "-os", small])
+    #expect(r.status == 6)
+    #expect(r.stderr.contains("not enough free space"), "\(r.stderr)")
+    #expect(listing(small).isEmpty)
+  }
+
+  @Test("a disk with no operating system: exit 5, no output, overlays removed, source untouched")
+  func noOperatingSystem() throws {
+    let dir = try TempDir()
+    let (vmx, disk) = try Self.blankVM(in: dir)
+    let before = try sha256(disk)
+    let out = dir.path + "/out", work = dir.path + "/work"
+    for d in [out, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+    let r = try V2VRun.run(["convert", "-i", "vmx", vmx, "-o", "local", "-os", out, "--work-dir", work])
+    #expect(r.status == 5)
+    #expect(r.stderr.contains("no operating system found"), "\(r.stderr)")
+    #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("v2v: error:") }.count == 1)
+    #expect(listing(out).isEmpty)
+    #expect(listing(work).isEmpty)
+    #expect(try sha256(disk) == before)
+  }
+
+  @Test("SIGTERM during the conversion: exit 143, partial output and overlays removed, source untouched")
+  func interrupted() throws {
+    let f = try GuestFixture.named("vmware-debian12-bios")
+    let dir = try TempDir()
+    let out = dir.path + "/out", work = dir.path + "/work"
+    for d in [out, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+    let log = dir.path + "/stdout"
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: RepoPaths.v2vBinary)
+    p.arguments = ["convert", "-i", "vmx", f.vmx, "-o", "local", "-os", out, "--work-dir", work]
+    p.standardOutput = FileHandle(forWritingAtPath: log)
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    // Wait until the appliance is up and the guest is being worked on, then interrupt.
+    let deadline = Date().addingTimeInterval(300)
+    while Date() < deadline, p.isRunning {
+      if (try? String(contentsOfFile: log, encoding: .utf8))?.contains("Inspecting the guest") == true { break }
+      Thread.sleep(forTimeInterval: 0.5)
+    }
+    #expect(!listing(work).isEmpty, "overlays exist while converting")
+    p.terminate()
+    Subprocess.waitForExit(p, timeout: 60)
+    #expect(p.terminationStatus == 143)
+    #expect(listing(out).isEmpty)
+    #expect(listing(work).isEmpty, "\(listing(work))")
+  }
+}
