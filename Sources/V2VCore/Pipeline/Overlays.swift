@@ -12,7 +12,12 @@ public enum Overlays {
       return (URL(fileURLWithPath: p).standardizedFileURL.path, disk.format.rawValue)
     case .archiveMember(let archive, _, let offset, let length):
       let file = URL(fileURLWithPath: archive).standardizedFileURL.path
-      let json = #"{"driver":"raw","offset":\#(offset),"size":\#(length),"file":{"driver":"file","filename":\#(jsonString(file))}}"#
+      // The format driver on top, reading a raw byte-range slice of the archive (`-F` must name that format).
+      // qemu wants the slice a multiple of 512; tar pads each member with zeros to 512, so rounding up stays
+      // inside the member's own blocks.
+      let padded = (length + 511) / 512 * 512
+      let slice = #"{"driver":"raw","offset":\#(offset),"size":\#(padded),"file":{"driver":"file","filename":\#(jsonString(file))}}"#
+      let json = #"{"driver":"\#(disk.format.rawValue)","file":\#(slice)}"#
       return ("json:" + json, disk.format.rawValue)
     case .remote(let uri): return (uri, disk.format.rawValue)
     }
