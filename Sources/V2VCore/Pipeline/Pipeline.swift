@@ -134,16 +134,21 @@ public struct Pipeline {
 
     // 7. Prove it boots.
     var boot: BootResult?
+    var extraStarts = 0
     if request.verifyBoot {
       clock.begin("Verifying the guest boots (virtio, \(request.accelerator.rawValue.uppercased()))")
-      boot = try verify(target, request, inspection: inspection, hasConsole: report.serialConsole, work: work)
+      let (result, starts) = try verify(target, request, inspection: inspection, hasConsole: report.serialConsole, work: work)
+      boot = result
+      extraStarts = starts
     }
-    return result(request, target, inspection, report, warnings, clock, artifacts: artifacts, boot: boot, xml: xml)
+    var final = result(request, target, inspection, report, warnings, clock, artifacts: artifacts, boot: boot, xml: xml)
+    final.applianceStarts += extraStarts
+    return final
   }
 
   func verify(
     _ target: TargetVM, _ request: ConversionRequest, inspection: GuestInspection, hasConsole: Bool, work: String
-  ) throws -> BootResult {
+  ) throws -> (BootResult, applianceStarts: Int) {
     var spec = BootSpec(
       disks: target.disks.map { .init(path: $0.path, format: $0.format, bus: .virtio) },
       nicModel: "virtio-net-pci", mac: target.nics.first?.mac, firmware: target.firmware,
@@ -151,7 +156,7 @@ public struct Pipeline {
       timeout: request.bootTimeout)
     let still: (Double) -> Void = { secs in self.events.emit(.detail(String(format: "still booting (%.0f s)", secs))) }
     let useConsole = request.bootEvidence == .console || (request.bootEvidence == .auto && hasConsole)
-    if useConsole { return try bootChecker.boot(spec, progress: still) }
+    if useConsole { return (try bootChecker.boot(spec, progress: still), 0) }
 
     // No console to read: boot a throw-away overlay (the output is only its backing file), then read back
     // whether the booted OS mounted its root filesystem read-write.
@@ -166,22 +171,22 @@ public struct Pipeline {
     spec.timeout = min(request.bootTimeout, 150)
     let started = Date()
     let console = try bootChecker.boot(spec, progress: still)
-    if console.outcome != .timedOut { return console }  // the console said something decisive after all
+    if console.outcome != .timedOut { return (console, 0) }  // the console said something decisive after all
     events.emit(.detail("reading the test boot's root filesystem back (\(inspection.root))"))
     let appliance = try launcher.launch(disks: overlays, accelerator: request.accelerator, verbose: request.verbose)
     defer { try? appliance.close() }
     let seconds = Date().timeIntervalSince(started)
     if let mounted = appliance.lastMountTime(device: inspection.root), mounted >= started.addingTimeInterval(-60) {
       let at = Int(mounted.timeIntervalSince(started).rounded())
-      return BootResult(
+      return (BootResult(
         passed: true, outcome: .booted,
         evidence: "the booted OS mounted its root filesystem \(inspection.root) read-write \(at) s into the boot (no serial console)",
-        seconds: seconds)
+        seconds: seconds), 1)
     }
-    return BootResult(
+    return (BootResult(
       passed: false, outcome: .timedOut,
       evidence: "no console evidence, and the root filesystem \(inspection.root) was not mounted read-write within \(Int(spec.timeout)) s",
-      seconds: seconds)
+      seconds: seconds), 1)
   }
 
   func checkSpace(_ request: ConversionRequest, dir: String) throws {
