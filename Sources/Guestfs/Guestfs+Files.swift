@@ -32,7 +32,7 @@ extension Guestfs {
 
   /// Replaces the file's content (`guestfs_write`).
   public func write(_ path: String, _ bytes: [UInt8]) throws {
-    try bytes.withUnsafeBufferPointer { buf in
+    _ = try bytes.withUnsafeBufferPointer { buf in
       try buf.withMemoryRebound(to: CChar.self) { c in
         try check(guestfs_write(handle, path, c.baseAddress, c.count), "guestfs_write")
       }

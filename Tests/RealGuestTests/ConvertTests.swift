@@ -1,5 +1,4 @@
 import Foundation
-import Libvirt
 import Testing
 import V2VCore
 import V2VTestSupport
@@ -69,16 +68,19 @@ struct ConvertTests {
     #expect(passed)
     #expect(evidence.contains("root=/dev/vda1"))
     #expect(FileManager.default.fileExists(atPath: data.path + "/images/\(f.name)-sda"))
-    let c = try Connection(uri: "qemu:///embed?root=\(data.path)/libvirt")
-    let d = try #require(try c.domain(named: f.name))
-    let xml = try d.xml()
+    // Checked with virsh in its own process: the embedded driver allows one root per process, and this
+    // test process already opened another in the library tests.
+    let uri = "qemu:///embed?root=\(data.path)/libvirt"
+    let dump = try Subprocess.run(["virsh", "-c", uri, "dumpxml", f.name], timeout: 120)
+    #expect(dump.succeeded, "\(dump.stderr)")
+    let xml = dump.stdout
     #expect(xml.contains(data.path + "/images/\(f.name)-sda"))
     #expect(try libvirtSchemaProblem(xml: xml) == nil)
     // A second conversion of the same name is refused (exit 6) and leaves the first intact.
     let again = try V2VRun.run(["convert", "-i", "ova", f.ova, "-o", "libvirt"], environment: ["V2V_DATA_DIR": data.path])
     #expect(again.status == 6, "\(again.stderr)")
     #expect(again.stderr.contains("already exists"))
-    try d.undefine()
+    #expect(try Subprocess.run(["virsh", "-c", uri, "undefine", f.name, "--nvram"], timeout: 120).succeeded)
     try expectSourceUnchanged()
   }
 
@@ -101,7 +103,7 @@ struct ConvertTests {
     #expect(FileManager.default.isExecutableFile(atPath: script))
     let log = out.path + "/console.log"
     // The script as a user runs it (serial console on stdout), with writes discarded (-snapshot).
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/bash")
     p.arguments = [script, "-snapshot"]

@@ -96,6 +96,6 @@ public struct AcceleratorProbe: Sendable {
     guard let cacheFile, let data = try? JSONEncoder().encode(v) else { return }
     try? FileManager.default.createDirectory(
       atPath: (cacheFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: cacheFile, contents: data)
+    _ = FileManager.default.createFile(atPath: cacheFile, contents: data)
   }
 }

@@ -78,7 +78,7 @@ public struct Pipeline {
     let kernelNames = appliance.kernelDiskNames(diskCount: diskCount, inspection: inspection)
     context.applianceDiskNames = kernelNames.enumerated().map { i, n in n ?? "/dev/sd\(DeviceNames.letters(i))" }
     events.emit(.detail("appliance disk names: \(context.applianceDiskNames!.joined(separator: ", "))"))
-    var report = try converter.plan(session: appliance, inspection: inspection, context: context)
+    let report = try converter.plan(session: appliance, inspection: inspection, context: context)
     if let osinfo = Self.osinfoID(inspection) { target.osinfo = osinfo }
 
     if request.dryRun {

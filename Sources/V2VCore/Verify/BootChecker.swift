@@ -31,7 +31,7 @@ public struct BootChecker: Sendable {
     try fm.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { try? fm.removeItem(atPath: work) }
     let log = spec.consoleLog ?? "\(work)/console.log"
-    fm.createFile(atPath: log, contents: nil)
+    _ = fm.createFile(atPath: log, contents: nil)
 
     let argv = try qemuArguments(spec, consoleLog: log, work: work)
     let p = Process()
@@ -39,7 +39,7 @@ public struct BootChecker: Sendable {
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = Array(argv.dropFirst())
     let errFile = "\(work)/qemu.stderr"
-    fm.createFile(atPath: errFile, contents: nil)
+    _ = fm.createFile(atPath: errFile, contents: nil)
     p.standardError = FileHandle(forWritingAtPath: errFile)
     p.standardOutput = FileHandle.nullDevice
     p.standardInput = FileHandle.nullDevice
