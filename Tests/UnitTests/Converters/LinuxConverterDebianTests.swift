@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import V2VConverters
+@testable import V2VConverters
 import V2VCore
 import V2VModel
 import V2VTestSupport
@@ -29,7 +29,7 @@ struct LinuxConverterDebianTests {
     #expect(
       T.commands(r.changes) == [
         ["dpkg", "--purge", "open-vm-tools", "open-vm-tools-desktop"],
-        ["update-initramfs", "-u", "-k", "6.1.0-26-amd64"],
+        appendInitramfs("6.1.0-26-amd64"),
         ["update-grub"],
       ])
     #expect(
@@ -41,7 +41,7 @@ struct LinuxConverterDebianTests {
     #expect(optional.count == 3 && optional[0] == "remove open-vm-tools, open-vm-tools-desktop")
     // Edits first, then the initramfs (which reads them), then grub and its fix-up, last.
     let kinds = r.changes.map(\.summary)
-    let initramfs = try #require(kinds.firstIndex(of: "update-initramfs -u -k 6.1.0-26-amd64"))
+    let initramfs = try #require(kinds.firstIndex { $0.hasPrefix("append virtio_pci virtio_blk virtio_scsi virtio_net to /boot/initrd.img-6.1.0-26-amd64") })
     #expect(kinds.firstIndex(of: "/etc/initramfs-tools/conf.d/resume: /dev/sdb1 -> /dev/vdb1")! < initramfs)
     #expect(kinds.firstIndex(of: "regenerate /boot/grub/grub.cfg") == r.changes.count - 2)
     guard case .rewriteDeviceNames(let path, let map) = r.changes.last!.kind else {
@@ -69,7 +69,8 @@ struct LinuxConverterDebianTests {
     #expect(T.file(s, "/etc/initramfs-tools/modules")?.hasSuffix("virtio_net\n") == true)
     #expect(try s.readLink("/etc/systemd/system/multi-user.target.wants/vgauth.service") == nil)
     #expect(try s.readLink("/etc/systemd/system/multi-user.target.wants/ssh.service") != nil)
-    #expect(s.commands.map { $0[0] } == ["dpkg", "update-initramfs", "update-grub"])
+    #expect(s.commands.map { $0[0] } == ["dpkg", "/bin/sh", "update-grub"])
+    #expect(s.commands[1].contains("v2v-initramfs"))
     // Planning again on the converted tree finds nothing left to edit.
     let again = try LinuxConverter().plan(
       session: s, inspection: T.inspection(distro: "debian", major: 12), context: T.context(.vmware))
@@ -103,7 +104,7 @@ struct LinuxConverterDebianTests {
     #expect(
       T.commands(r.changes) == [
         ["dpkg", "--purge", "xe-guest-utilities", "xenstore-utils"],
-        ["update-initramfs", "-u", "-k", "5.15.0-91-generic"],
+        appendInitramfs("5.15.0-91-generic"),
         ["update-grub"],
       ])
     _ = try ChangeApplier.apply(r.changes, to: s)
@@ -122,5 +123,33 @@ struct LinuxConverterDebianTests {
     #expect(throws: ConversionError.noVirtioKernel(["4.19.0-6-cloud-xen"])) {
       _ = try T.plan("no-virtio-kernel", distro: "debian", major: 10, hypervisor: .xen, in: dir)
     }
+  }
+}
+
+/// The initramfs change for initramfs-tools guests: the append script, with its version and modules.
+func appendInitramfs(_ version: String) -> [String] {
+  ["/bin/sh", "-c", InitramfsAppendScript.text, "v2v-initramfs", version, "virtio_pci", "virtio_blk", "virtio_scsi", "virtio_net"]
+}
+
+@Suite("initramfs append script")
+struct InitramfsAppendScriptTests {
+  @Test("when it cannot append, it hands over to update-initramfs for that kernel")
+  func fallsBack() throws {
+    let dir = try TempDir()
+    let fake = dir.path + "/update-initramfs"
+    try "#!/bin/sh\necho \"FALLBACK $*\"\n".write(toFile: fake, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+    let path = dir.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    let r = try Subprocess.run(
+      ["/bin/sh", "-c", InitramfsAppendScript.text, "v2v-initramfs", "0.0-no-such-kernel", "virtio_blk"],
+      environment: ["PATH": path])
+    #expect(r.succeeded)
+    #expect(r.stdout == "FALLBACK -u -k 0.0-no-such-kernel\n")
+    #expect(r.stderr.contains("cannot append to /boot/initrd.img-0.0-no-such-kernel"))
+  }
+
+  @Test("the script is valid sh")
+  func syntax() throws {
+    #expect(try Subprocess.run(["/bin/sh", "-n", "-c", InitramfsAppendScript.text]).succeeded)
   }
 }
