@@ -3,7 +3,7 @@ import V2VCore
 import V2VModel
 
 /// `-o local -os DIR`: the disks and `NAME.xml` (a libvirt domain to `virsh define` later) in DIR.
-public struct LocalWriter: OutputWriter {
+public struct LocalWriter: DirectoryOutputWriter {
   /// The output directory.
   public var directory: String
   public var kind: String { "local" }
@@ -11,17 +11,7 @@ public struct LocalWriter: OutputWriter {
   /// Creates a writer for `directory`.
   public init(directory: String) { self.directory = directory }
 
-  public func diskDirectory() throws -> String {
-    let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
-    try OutputChecks.writableDirectory(dir)
-    return dir
-  }
-
   public func metadataFiles(_ target: TargetVM) -> [String] { ["\(directory)/\(target.name).xml"] }
-
-  public func checkConflicts(_ target: TargetVM, overwrite: Bool) throws {
-    try OutputChecks.noConflicts(target.disks.map(\.path) + metadataFiles(target), overwrite: overwrite)
-  }
 
   public func commit(_ target: TargetVM, domainXML: String, overwrite: Bool) throws -> [String] {
     let xml = metadataFiles(target)[0]

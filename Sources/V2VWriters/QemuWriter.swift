@@ -3,7 +3,7 @@ import V2VCore
 import V2VModel
 
 /// `-o qemu -os DIR`: the disks and `NAME.sh`, a script that boots the guest with qemu directly (no libvirt).
-public struct QemuWriter: OutputWriter {
+public struct QemuWriter: DirectoryOutputWriter {
   /// The output directory.
   public var directory: String
   /// The accelerator the host probe chose; the script tries KVM first only when KVM works here.
@@ -16,17 +16,7 @@ public struct QemuWriter: OutputWriter {
     self.accelerator = accelerator
   }
 
-  public func diskDirectory() throws -> String {
-    let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
-    try OutputChecks.writableDirectory(dir)
-    return dir
-  }
-
   public func metadataFiles(_ target: TargetVM) -> [String] { ["\(directory)/\(QemuScript.fileName(for: target))"] }
-
-  public func checkConflicts(_ target: TargetVM, overwrite: Bool) throws {
-    try OutputChecks.noConflicts(target.disks.map(\.path) + metadataFiles(target), overwrite: overwrite)
-  }
 
   public func commit(_ target: TargetVM, domainXML: String, overwrite: Bool) throws -> [String] {
     let script = metadataFiles(target)[0]

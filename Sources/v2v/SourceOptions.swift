@@ -5,10 +5,10 @@ import V2VReaders
 
 /// The source options `inspect` and `convert` share: `-i FORMAT SOURCE...` and the physical-machine facts.
 struct SourceOptions: ParsableArguments {
-  @Option(name: .short, help: "Source format: vmx, ova, xen, libvirtxml, physical.")
+  @Option(name: .customShort("i"), help: ArgumentHelp("Source format: vmx, ova, xen, libvirtxml, physical.", valueName: "format"))
   var input: String
 
-  @Argument(help: "The source: a .vmx, .ova/.ovf/directory, Xen .cfg, domain .xml, or disks (physical).")
+  @Argument(help: ArgumentHelp("The source: a .vmx, .ova/.ovf/directory, Xen .cfg, domain .xml, or disks (physical).", valueName: "source"))
   var sources: [String]
 
   @Option(help: "Physical: machine name (default: the first disk's file name).")

@@ -18,6 +18,24 @@ public protocol OutputWriter {
   func metadataFiles(_ target: TargetVM) -> [String]
 }
 
+/// A writer whose disks and metadata files all go into one directory (`-o local`, `-o qemu`).
+public protocol DirectoryOutputWriter: OutputWriter {
+  /// The output directory (`-os`).
+  var directory: String { get }
+}
+
+extension DirectoryOutputWriter {
+  public func diskDirectory() throws -> String {
+    let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
+    try OutputChecks.writableDirectory(dir)
+    return dir
+  }
+
+  public func checkConflicts(_ target: TargetVM, overwrite: Bool) throws {
+    try OutputChecks.noConflicts(target.disks.map(\.path) + metadataFiles(target), overwrite: overwrite)
+  }
+}
+
 /// Output failures (exit code 6).
 public enum OutputError: Error, Equatable, CustomStringConvertible {
   /// The output directory does not exist.
