@@ -171,7 +171,9 @@ public struct Pipeline {
     spec.timeout = min(request.bootTimeout, 150)
     let started = Date()
     let console = try bootChecker.boot(spec, progress: still)
-    if console.outcome != .timedOut { return (console, 0) }  // the console said something decisive after all
+    // A failure on the console (root not found, panic) is decisive; a success only ends the boot early, and
+    // the read-back below still decides.
+    if console.outcome == .failed || console.outcome == .qemuError { return (console, 0) }
     events.emit(.detail("reading the test boot's root filesystem back (\(inspection.root))"))
     let appliance = try launcher.launch(disks: overlays, accelerator: request.accelerator, verbose: request.verbose)
     defer { try? appliance.close() }
@@ -180,9 +182,10 @@ public struct Pipeline {
       let at = Int(mounted.timeIntervalSince(started).rounded())
       return (BootResult(
         passed: true, outcome: .booted,
-        evidence: "the booted OS mounted its root filesystem \(inspection.root) read-write \(at) s into the boot (no serial console)",
+        evidence: "the booted OS mounted its root filesystem read-write \(at) s into the boot (read back from the test boot's overlay)",
         seconds: seconds), 1)
     }
+    if console.passed { return (console, 1) }
     return (BootResult(
       passed: false, outcome: .timedOut,
       evidence: "no console evidence, and the root filesystem \(inspection.root) was not mounted read-write within \(Int(spec.timeout)) s",

@@ -31,10 +31,12 @@ public final class Cleanup: @unchecked Sendable {
   /// Stops tracking `p`.
   public func untrack(_ p: Process) { lock.withLock { _ = processes.removeValue(forKey: p.processIdentifier) } }
 
-  /// Kills tracked processes and removes registered paths, newest first.
+  /// Kills tracked processes and every other descendant (libguestfs's qemu is its child, not ours to track),
+  /// then removes registered paths, newest first.
   public func runNow() {
     let (ps, files) = lock.withLock { (Array(processes.values), paths.sorted { $0.value > $1.value }.map(\.key)) }
     for p in ps where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    for pid in Self.descendants(of: getpid()) { kill(pid, SIGKILL) }
     for f in files { try? FileManager.default.removeItem(atPath: f) }
     lock.withLock {
       processes.removeAll()
@@ -51,10 +53,33 @@ public final class Cleanup: @unchecked Sendable {
       s.setEventHandler { [self] in
         runNow()
         message(sig)
-        exit(128 + sig)
+        // _exit, not exit: atexit handlers (libguestfs closing its handles) would race the main thread,
+        // which may be inside a library call right now. Everything that matters was cleaned up above.
+        _exit(128 + sig)
       }
       s.resume()
       lock.withLock { sources.append(s) }
     }
+  }
+
+  /// Process ids of all descendants of `root`, read from /proc (children before their own children).
+  static func descendants(of root: pid_t) -> [pid_t] {
+    var children: [pid_t: [pid_t]] = [:]
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+      guard let pid = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+      else { continue }
+      // "pid (comm) state ppid …": the command may hold spaces and parentheses, so split after the last ')'.
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      if fields.count > 1, let ppid = pid_t(fields[1]) { children[ppid, default: []].append(pid) }
+    }
+    var out: [pid_t] = []
+    var queue = children[root] ?? []
+    while let p = queue.first {
+      queue.removeFirst()
+      out.append(p)
+      queue += children[p] ?? []
+    }
+    return out
   }
 }
