@@ -72,7 +72,7 @@ struct GoldenCase {
     }
     let rendered: String
     do {
-      rendered = InspectReport(try format.reader(physical: facts, workDirectory: tmp.path + "/work").read(locations)).json()
+      rendered = InspectReport(try format.reader(physical: facts, workDirectory: tmp.path + "/extracted").read(locations)).json()
     } catch {
       let obj = ["error": error.description, "category": error.category.rawValue]
       let enc = JSONEncoder()
