@@ -4,7 +4,8 @@ import V2VCore
 /// The human summary printed after a conversion.
 enum Summary {
   static func print(_ r: ConversionResult, seconds: Double) {
-    let guest = r.guest.map { "\($0.productName)" } ?? "guest"
+    // libguestfs gives Debian's product name as its version alone ("12.15"): name the distro then.
+    let guest = r.guest.map { g in g.productName.contains(where: \.isLetter) ? g.productName : "\(g.distro) \(g.productName)" } ?? "guest"
     let verb = r.dryRun ? "Dry run of" : "Converted"
     Console.out("")
     Console.out(String(format: "%@ '%@' (%@) in %.1f s, %d appliance start%@", verb, r.name, guest, seconds, r.applianceStarts, r.applianceStarts == 1 ? "" : "s"))
