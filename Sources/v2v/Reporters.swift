@@ -11,6 +11,7 @@ final class HumanReporter: EventSink {
   private var lastBar = Date.distantPast
   private var barShown = false
   private var barStart = Date()
+  private var lastFraction = -1.0
 
   init(verbose: Bool, quiet: Bool) {
     self.verbose = verbose
@@ -24,10 +25,13 @@ final class HumanReporter: EventSink {
     case .stage(let s):
       endBar()
       barStart = Date()
+      lastFraction = -1
       if !quiet { Console.out("\(stamp) \(s)") }
     case .progress(let label, let f, let total):
       guard !quiet else { return }
       let now = Date()
+      guard f != lastFraction else { return }
+      lastFraction = f
       if tty {
         guard now.timeIntervalSince(lastBar) > 0.2 || f >= 1 else { return }
         lastBar = now
