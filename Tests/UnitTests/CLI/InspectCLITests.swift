@@ -45,7 +45,7 @@ struct InspectCLITests {
     }
     let golden = try String(contentsOfFile: RepoPaths.fixtures + "/" + (fixture as NSString).deletingPathExtension + ".expected.json", encoding: .utf8)
     let normalized = run.stdout.replacingOccurrences(of: tmp.path, with: "$DIR")
-      .replacingOccurrences(of: #"/tmp/v2v-inspect-[0-9A-F-]+"#, with: "$DIR/work", options: .regularExpression)
+      .replacingOccurrences(of: #"/tmp/v2v-inspect-[0-9A-F-]+"#, with: "$DIR/extracted", options: .regularExpression)
     #expect(normalized.trimmingCharacters(in: .whitespacesAndNewlines) == golden.trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
