@@ -9,11 +9,13 @@ let package = Package(
   products: [
     .executable(name: "v2v", targets: ["v2v"]),
     .library(name: "V2VCore", targets: ["V2VCore"]),
+    .library(name: "V2VJobs", targets: ["V2VJobs"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
   ],
   targets: [
     // Pure value types: the one vocabulary every stage speaks.
@@ -38,18 +40,21 @@ let package = Package(
     .target(name: "Libvirt", dependencies: ["CLibvirt"]),
     .target(name: "LibXML", dependencies: ["CLibXML2"]),
 
+    // The one way v2v starts host programs (swift-subprocess, bridged to synchronous calls).
+    .target(name: "V2VProcess", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")]),
+
     // Source formats -> SourceVM.
     .target(
       name: "V2VReaders",
       dependencies: [
-        "V2VModel", "LibXML", .product(name: "Logging", package: "swift-log"),
+        "V2VModel", "LibXML", "V2VProcess", .product(name: "Logging", package: "swift-log"),
         .product(name: "ZIPFoundation", package: "ZIPFoundation"),
       ]),
 
     // Pipeline, planning, domain XML, boot verification. No C imports.
     .target(
       name: "V2VCore",
-      dependencies: ["V2VModel", .product(name: "Logging", package: "swift-log")]),
+      dependencies: ["V2VModel", "V2VProcess", .product(name: "Logging", package: "swift-log")]),
 
     // Driver catalogs: which drivers each guest needs and where they come from.
     .target(name: "V2VDrivers", dependencies: ["V2VModel"], path: "Drivers"),
@@ -65,23 +70,28 @@ let package = Package(
     // Outputs: libvirt, local, qemu, physical media.
     .target(name: "V2VWriters", dependencies: ["V2VCore", "V2VModel", "Libvirt", "LibXML"]),
 
+    // One conversion as one library call (reader → pipeline → writer → result); `convert` and `batch` use it.
+    .target(
+      name: "V2VJobs",
+      dependencies: ["V2VModel", "V2VReaders", "V2VCore", "V2VGuestfs", "V2VWriters", "V2VConverters"]),
+
     .executableTarget(
       name: "v2v",
       dependencies: [
-        "V2VModel", "V2VReaders", "V2VCore", "V2VGuestfs", "V2VWriters", "V2VConverters",
-        "Guestfs", "Libvirt",
+        "V2VModel", "V2VReaders", "V2VCore", "V2VGuestfs", "V2VWriters", "V2VJobs", "V2VProcess",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
 
     // Fakes and fixture lookup for tests.
-    .target(name: "V2VTestSupport", dependencies: ["V2VCore", "V2VModel"]),
+    .target(name: "V2VTestSupport", dependencies: ["V2VCore", "V2VModel", "V2VProcess"]),
 
     // Fast tier: pure code, no appliance, no qemu (seconds).
     .testTarget(
       name: "UnitTests",
       dependencies: [
-        "V2VModel", "V2VReaders", "V2VCore", "V2VConverters", "V2VDrivers", "V2VTestSupport", "V2VWriters",
+        "V2VModel", "V2VReaders", "V2VCore", "V2VConverters", "V2VDrivers", "V2VTestSupport", "V2VWriters", "V2VJobs",
+        "V2VProcess",
       ]),
     // Against the real C libraries (libguestfs appliance, libvirt embed, libxml2).
     .testTarget(
@@ -90,6 +100,6 @@ let package = Package(
     // Real guests: fixtures built by Fixtures/, converted by the real binary, booted under qemu.
     .testTarget(
       name: "RealGuestTests",
-      dependencies: ["V2VCore", "V2VModel", "V2VTestSupport", "Libvirt"]),
+      dependencies: ["V2VCore", "V2VModel", "V2VTestSupport", "Libvirt", "V2VProcess"]),
   ]
 )

@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// Picks the converter for an inspected guest.
 public struct ConverterRegistry {
@@ -21,7 +22,7 @@ public struct ConverterRegistry {
         "Linux distribution '\(inspection.distro)' is not supported (Debian, Ubuntu, RHEL and SUSE families are)")
     default:
       throw ConversionError.unsupportedGuest(
-        "\(inspection.productName.isEmpty ? inspection.type : inspection.productName) is not supported")
+        "\(inspection.productName.isEmpty ? inspection.osType.rawValue : inspection.productName) is not supported")
     }
   }
 }

@@ -25,7 +25,7 @@ case "$tier" in
 esac
 echo "== test ($tier), build took $(( $(date +%s) - start )) s"
 set +e
-swift test --skip-build "${filter[@]}" 2>&1 | grep --line-buffered -vE '^(◇|↳ //)'
+swift test --skip-build --no-parallel "${filter[@]}" 2>&1 | grep --line-buffered -vE '^(◇|↳ //)'
 status=${PIPESTATUS[0]}
 set -e
 echo "== done in $(( $(date +%s) - start )) s (status $status)"

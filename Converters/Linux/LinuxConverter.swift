@@ -1,12 +1,14 @@
 import V2VCore
+import V2VDrivers
 import V2VModel
 
-/// Converts Debian/Ubuntu, RHEL/Fedora and SUSE guests to boot on KVM with virtio devices.
+/// Converts Debian/Ubuntu, RHEL/Fedora and SUSE guests for a target platform (KVM on virtio-blk,
+/// virtio-scsi or SATA; physical hardware): its drivers in the initramfs, its disk names, its console.
 ///
 /// `plan` only reads the guest (and may run read-only queries such as `rpm -qa`); the pipeline applies the
 /// returned changes with ``ChangeApplier`` (or prints them for `--dry-run`). The rules run in this order,
 /// because later ones depend on earlier edits:
-/// 1. kernel choice (throws ``ConversionError/noVirtioKernel(_:)``),
+/// 1. kernel choice (throws ``ConversionError/noKernelForBus(_:_:)``),
 /// 2. device names, 3. serial console, 4. persistent net rules, X.org driver, SELinux relabel (file edits),
 /// 5. old hypervisor tools (optional), 6. initramfs of the chosen kernel (reads the edited fstab, resume and
 /// modules files), 7. grub.cfg regeneration and its device-name fix-up, 8. warnings about network naming.
@@ -22,7 +24,7 @@ public struct LinuxConverter: GuestConverter {
 
   /// Linux guests of the Debian, Red Hat and SUSE families.
   public func handles(_ inspection: GuestInspection) -> Bool {
-    inspection.type == "linux" && LinuxFamilyTraits.table[inspection.family] != nil
+    inspection.osType == .linux && LinuxFamilyTraits.table[inspection.family] != nil
   }
 
   /// The changes that make the guest boot on KVM virtio, with the kernel chosen and warnings.
@@ -30,12 +32,26 @@ public struct LinuxConverter: GuestConverter {
     -> ConversionReport
   {
     guard handles(inspection), let traits = LinuxFamilyTraits.table[inspection.family] else {
-      throw ConversionError.unsupportedGuest("\(inspection.type) \(inspection.distro) (no Linux converter for it)")
+      throw ConversionError.unsupportedGuest("\(inspection.osType.rawValue) \(inspection.distro) (no Linux converter for it)")
     }
     let guest = LinuxGuest(session: session, inspection: inspection, context: context, traits: traits)
     let plan = LinuxPlan(session: session)
     for rule in rules { try rule.apply(to: plan, guest: guest) }
+    plan.report.capabilities = Self.capabilities(kernel: plan.kernel, guest: guest)
     plan.report.serialConsole = try SerialConsoleRule.detect(plan, guest: guest)
     return plan.report
+  }
+
+  /// What the converted guest can use: the buses and NIC models its boot kernel has drivers for (the
+  /// initramfs gets them all), the platform's bus first; UTC clock; virtio RNG and balloon when the kernel
+  /// has their drivers.
+  static func capabilities(kernel: InstalledKernel?, guest: LinuxGuest) -> GuestCapabilities {
+    guard let k = kernel else { return GuestCapabilities() }
+    var nics = NICModel.allCases.filter(k.canDrive)
+    if let wanted = guest.nicModel, let i = nics.firstIndex(of: wanted) { nics.insert(nics.remove(at: i), at: 0) }
+    return GuestCapabilities(
+      blockBuses: k.bootBuses(preferring: guest.diskBus), nicModels: nics.isEmpty ? [.e1000e] : nics,
+      virtioRNG: k.provides("virtio_rng"), virtioBalloon: k.provides("virtio_balloon"), clock: .utc,
+      installedDrivers: guest.drivers.initramfs)
   }
 }

@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// Facts that differ between Linux families: boot loader files, initramfs naming, package tools.
 struct LinuxFamilyTraits: Sendable {

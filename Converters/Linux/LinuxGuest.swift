@@ -1,4 +1,5 @@
 import V2VCore
+import V2VDrivers
 import V2VModel
 
 /// Everything a rule knows about the guest being converted: the session, inspection, context and family facts.
@@ -21,28 +22,34 @@ struct LinuxGuest {
     return false
   }
 
-  /// The source disk names → target names, as device renames.
-  var renames: [DeviceRename] {
-    context.diskNameMap.map { DeviceRename(from: $0.from, to: $0.to) }
-  }
+  /// The source disk names → target names, as device renames (``ConversionContext/diskNameMap``).
+  var renames: [DeviceRename] { context.diskNameMap }
 
-  /// The appliance kernel's names for the disks (``ConversionContext/applianceDiskNames``, else `/dev/sda`,
-  /// `/dev/sdb`, … in disk order) → target names, followed by
-  /// the source renames for names the appliance does not use. The target disks are the distinct targets of
-  /// the disk name map, in order of first appearance (the order of ``ConversionContext/virtioNameMap``).
+  /// The appliance kernel's names for the disks → target names, followed by the source renames for names the
+  /// appliance does not use: what grub-mkconfig run in the appliance wrote must name the target's disks.
   var applianceRenames: [DeviceRename] {
-    var targets: [String] = []
-    for m in context.diskNameMap where !targets.contains(m.to) { targets.append(m.to) }
-    let names = context.applianceDiskNames
-    var out = targets.enumerated().map { i, target in
-      DeviceRename(from: names.flatMap { i < $0.count ? $0[i] : nil } ?? "/dev/sd\(DeviceNames.letters(i))", to: target)
-    }
+    var out = context.applianceRenames
     for r in renames where !out.contains(where: { $0.from == r.from }) { out.append(r) }
     return out
   }
 
-  /// The number of distinct target disks in the disk name map.
-  var targetDiskCount: Int { Set(context.diskNameMap.map(\.to)).count }
+  /// The number of target disks.
+  var targetDiskCount: Int { context.targetDisks.count }
+
+  /// The disk bus the guest must boot from: the KVM platform's, or SATA/SAS-style `sd` disks on hardware.
+  var diskBus: KVMDiskBus {
+    if case .kvm(let k) = context.platform { return k.diskBus }
+    return .sata
+  }
+
+  /// The NIC model on KVM; nil on physical hardware (its NICs are whatever the machine has).
+  var nicModel: NICModel? {
+    if case .kvm(let k) = context.platform { return k.nicModel }
+    return nil
+  }
+
+  /// The drivers the platform needs (``DriverCatalog/linux(for:)``).
+  var drivers: LinuxDriverSet { DriverCatalog.linux(for: context.platform) }
 
   /// Text files in `directory` whose names end in `suffix` (guest paths, sorted).
   func files(in directory: String, suffix: String = "") throws -> [String] {

@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// The changes planned so far for one Linux guest, with a view of every file as it will be once the earlier
 /// changes are applied, so that several rules can edit the same file (`/etc/default/grub`) in sequence.

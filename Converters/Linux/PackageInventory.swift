@@ -1,5 +1,6 @@
 import Foundation
 import V2VCore
+import V2VModel
 
 /// The names of the packages installed in a guest.
 enum PackageInventory {

@@ -10,8 +10,5 @@ static inline uint64_t v2v_add_drive_format_bit(void) { return GUESTFS_ADD_DRIVE
 static inline uint64_t v2v_add_drive_name_bit(void) { return GUESTFS_ADD_DRIVE_OPTS_NAME_BITMASK; }
 static inline uint64_t v2v_add_drive_cachemode_bit(void) { return GUESTFS_ADD_DRIVE_OPTS_CACHEMODE_BITMASK; }
 static inline uint64_t v2v_add_drive_discard_bit(void) { return GUESTFS_ADD_DRIVE_OPTS_DISCARD_BITMASK; }
-static inline uint64_t v2v_mkfs_features_bit(void) { return GUESTFS_MKFS_OPTS_FEATURES_BITMASK; }
-static inline uint64_t v2v_event_progress(void) { return GUESTFS_EVENT_PROGRESS; }
-static inline uint64_t v2v_event_appliance(void) { return GUESTFS_EVENT_APPLIANCE; }
 
 #endif

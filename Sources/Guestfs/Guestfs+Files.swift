@@ -2,7 +2,7 @@ import CGuestfs
 import Glibc
 
 extension Guestfs {
-  /// Whether `path` exists (`guestfs_exists`).
+  /// Whether `path` exists, following links (`guestfs_exists`).
   public func exists(_ path: String) throws -> Bool { try check(guestfs_exists(handle, path), "guestfs_exists") == 1 }
 
   /// Whether `path` is a regular file, following links (`guestfs_is_file_opts_argv`).
@@ -22,7 +22,8 @@ extension Guestfs {
   /// Names in a directory (`guestfs_ls`).
   public func ls(_ dir: String) throws -> [String] { try strings(guestfs_ls(handle, dir), "guestfs_ls") }
 
-  /// The whole file as bytes (`guestfs_read_file`).
+  /// The whole file as bytes (`guestfs_read_file`). One protocol message: files over ~2 MiB fail; use
+  /// ``download(_:to:)`` for those.
   public func readFile(_ path: String) throws -> [UInt8] {
     var size = 0
     guard let p = guestfs_read_file(handle, path, &size) else { throw fail("guestfs_read_file") }
@@ -30,31 +31,34 @@ extension Guestfs {
     return p.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
   }
 
-  /// Replaces the file's content (`guestfs_write`).
+  /// Creates or truncates the file and writes `bytes` (`guestfs_write`); an existing file keeps its mode
+  /// and owner, a new one gets 0644. The parent must exist. One protocol message: over ~2 MiB use
+  /// ``upload(_:to:)``.
   public func write(_ path: String, _ bytes: [UInt8]) throws {
-    _ = try bytes.withUnsafeBufferPointer { buf in
-      try buf.withMemoryRebound(to: CChar.self) { c in
-        try check(guestfs_write(handle, path, c.baseAddress, c.count), "guestfs_write")
+    // An empty array may have no base address, and libguestfs refuses a NULL buffer even for 0 bytes.
+    let rc =
+      bytes.isEmpty
+      ? guestfs_write(handle, path, "", 0)
+      : bytes.withUnsafeBufferPointer { b in
+        b.withMemoryRebound(to: CChar.self) { guestfs_write(handle, path, $0.baseAddress, $0.count) }
       }
-    }
+    try check(rc, "guestfs_write")
   }
 
-  /// Copies a host file into the guest (`guestfs_upload`).
+  /// Copies a host file into the guest, streamed in chunks, any size (`guestfs_upload`). Creates or truncates
+  /// the guest file like ``write(_:_:)``.
   public func upload(_ hostPath: String, to path: String) throws { try check(guestfs_upload(handle, hostPath, path), "guestfs_upload") }
 
-  /// Copies a guest file to the host (`guestfs_download`).
+  /// Copies a guest file to the host, streamed in chunks, any size (`guestfs_download`).
   public func download(_ path: String, to hostPath: String) throws {
     try check(guestfs_download(handle, path, hostPath), "guestfs_download")
   }
 
-  /// Creates a directory and its parents (`guestfs_mkdir_p`).
+  /// Creates a directory and its parents; no error when it exists (`guestfs_mkdir_p`).
   public func mkdirP(_ path: String) throws { try check(guestfs_mkdir_p(handle, path), "guestfs_mkdir_p") }
 
   /// Removes a file, ignoring a missing one (`guestfs_rm_f`).
   public func rmF(_ path: String) throws { try check(guestfs_rm_f(handle, path), "guestfs_rm_f") }
-
-  /// Creates a symbolic link `linkname` → `target`, replacing an existing one (`guestfs_ln_sf`).
-  public func lnSF(target: String, linkname: String) throws { try check(guestfs_ln_sf(handle, target, linkname), "guestfs_ln_sf") }
 
   /// Where a symbolic link points (`guestfs_readlink`).
   public func readlink(_ path: String) throws -> String { try string(guestfs_readlink(handle, path), "guestfs_readlink") }
@@ -62,17 +66,39 @@ extension Guestfs {
   /// Whether `path` is a symbolic link (`guestfs_is_symlink`).
   public func isSymlink(_ path: String) throws -> Bool { try check(guestfs_is_symlink(handle, path), "guestfs_is_symlink") == 1 }
 
-  /// Sets the mode bits (`guestfs_chmod`).
-  public func chmod(_ mode: Int32, _ path: String) throws { try check(guestfs_chmod(handle, mode, path), "guestfs_chmod") }
+  /// Sets the mode bits (07777), following links (`guestfs_chmod`). Not subject to the umask.
+  public func chmod(_ mode: Int, _ path: String) throws { try check(guestfs_chmod(handle, Int32(mode), path), "guestfs_chmod") }
+
+  /// Sets the numeric owner and group, following links (`guestfs_chown`). Like chown(2), clears the
+  /// set-user-ID and set-group-ID bits of a regular file.
+  public func chown(uid: Int, gid: Int, _ path: String) throws {
+    try check(guestfs_chown(handle, Int32(uid), Int32(gid), path), "guestfs_chown")
+  }
+
+  /// What `stat(2)` says about `path`, following links; the fields v2v uses.
+  public struct FileStat: Sendable, Equatable {
+    /// Size in bytes.
+    public var size: Int64
+    /// `st_mode`: file type and mode bits.
+    public var mode: Int
+    /// Numeric owner.
+    public var uid: Int
+    /// Numeric group.
+    public var gid: Int
+    /// Whether the file type is a regular file (`S_ISREG`).
+    public var isRegularFile: Bool { mode & 0o170000 == 0o100000 }
+  }
+
+  /// `stat(2)` of `path`, following links (`guestfs_statns`); throws when it does not exist.
+  public func statns(_ path: String) throws -> FileStat {
+    guard let s = guestfs_statns(handle, path) else { throw fail("guestfs_statns") }
+    defer { guestfs_free_statns(s) }
+    return FileStat(size: s.pointee.st_size, mode: Int(s.pointee.st_mode), uid: Int(s.pointee.st_uid), gid: Int(s.pointee.st_gid))
+  }
 
   /// Runs a command inside the mounted guest (chrooted at /sysroot) and returns its stdout
   /// (`guestfs_command`). Needs the guest's root mounted at `/`.
   public func command(_ argv: [String]) throws -> String {
-    var cs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { cs.forEach { free($0) } }
-    return try string(guestfs_command(handle, &cs), "guestfs_command")
+    try withCStringArray(argv) { try string(guestfs_command(handle, $0), "guestfs_command") }
   }
-
-  /// Runs `/bin/sh -c script` inside the mounted guest and returns its stdout (`guestfs_sh`).
-  public func sh(_ script: String) throws -> String { try string(guestfs_sh(handle, script), "guestfs_sh") }
 }

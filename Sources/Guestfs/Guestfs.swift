@@ -53,6 +53,14 @@ public final class Guestfs {
     return out
   }
 
+  /// Calls `body` with `strings` as a NULL-terminated `char **` (the libguestfs string-list argument),
+  /// freeing every copy afterwards.
+  func withCStringArray<R>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws -> R) rethrows -> R {
+    var cs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { cs.forEach { free($0) } }
+    return try cs.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
+  }
+
   /// Pairs a flat `[k1, v1, k2, v2…]` list (the libguestfs hashtable convention) into tuples.
   func pairs(_ list: [String]) -> [(String, String)] {
     stride(from: 0, to: list.count - 1, by: 2).map { (list[$0], list[$0 + 1]) }
@@ -88,9 +96,7 @@ public final class Guestfs {
 
   /// Backend settings such as `force_tcg` or `force_kvm` (`guestfs_set_backend_settings`).
   public func setBackendSettings(_ settings: [String]) throws {
-    var cs: [UnsafeMutablePointer<CChar>?] = settings.map { strdup($0) } + [nil]
-    defer { cs.forEach { free($0) } }
-    try check(guestfs_set_backend_settings(handle, &cs), "guestfs_set_backend_settings")
+    try withCStringArray(settings) { _ = try check(guestfs_set_backend_settings(handle, $0), "guestfs_set_backend_settings") }
   }
 
   /// The backend (`guestfs_set_backend`), e.g. `direct`.
@@ -105,34 +111,18 @@ public final class Guestfs {
   /// Starts the appliance (`guestfs_launch`). Costs ~30 s under TCG.
   public func launch() throws { try check(guestfs_launch(handle), "guestfs_launch") }
 
+  /// The process id of the appliance's qemu (`guestfs_get_pid`); throws before launch.
+  public func pid() throws -> Int32 { try check(guestfs_get_pid(handle), "guestfs_get_pid") }
+
   /// Flushes and stops the appliance (`guestfs_shutdown`). Call before reading the disks elsewhere.
   public func shutdown() throws { try check(guestfs_shutdown(handle), "guestfs_shutdown") }
 
   // MARK: - Devices, filesystems, inspection
 
-  /// Block devices (`guestfs_list_devices`).
-  public func listDevices() throws -> [String] { try strings(guestfs_list_devices(handle), "guestfs_list_devices") }
-
   /// The index (order of adding) of a whole-disk device (`guestfs_device_index`).
   public func deviceIndex(_ device: String) throws -> Int {
     Int(try check(guestfs_device_index(handle, device), "guestfs_device_index"))
   }
-
-  /// Partitions (`guestfs_list_partitions`).
-  public func listPartitions() throws -> [String] { try strings(guestfs_list_partitions(handle), "guestfs_list_partitions") }
-
-  /// Filesystems and their types (`guestfs_list_filesystems`).
-  public func listFilesystems() throws -> [(device: String, type: String)] {
-    pairs(try strings(guestfs_list_filesystems(handle), "guestfs_list_filesystems")).map { ($0.0, $0.1) }
-  }
-
-  /// Partitions the whole device with one partition (`guestfs_part_disk`).
-  public func partDisk(_ device: String, tableType: String) throws {
-    try check(guestfs_part_disk(handle, device, tableType), "guestfs_part_disk")
-  }
-
-  /// Makes a filesystem (`guestfs_mkfs`).
-  public func mkfs(_ type: String, _ device: String) throws { try check(guestfs_mkfs(handle, type, device), "guestfs_mkfs") }
 
   /// Operating-system roots found on the disks (`guestfs_inspect_os`).
   public func inspectOS() throws -> [String] { try strings(guestfs_inspect_os(handle), "guestfs_inspect_os") }
@@ -194,7 +184,4 @@ public final class Guestfs {
     for (k, v) in pairs(try strings(guestfs_tune2fs_l(handle, device), "guestfs_tune2fs_l")) { out[k] = v }
     return out
   }
-
-  /// Flushes writes (`guestfs_sync`).
-  public func sync() throws { try check(guestfs_sync(handle), "guestfs_sync") }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Guestfs
 import V2VCore
+import V2VModel
 
 /// Creates libguestfs handles configured for this host: the accelerator chosen by the probe, enough memory
 /// for initramfs rebuilds, and the `direct` backend (no libvirtd needed).

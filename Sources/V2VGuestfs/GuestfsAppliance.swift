@@ -1,6 +1,7 @@
 import Foundation
 import Guestfs
 import V2VCore
+import V2VModel
 
 /// The real ``GuestAppliance``: one libguestfs handle with the overlays attached.
 public final class GuestfsAppliance: GuestAppliance {
@@ -14,14 +15,22 @@ public final class GuestfsAppliance: GuestAppliance {
   public func inspect(root: String) throws -> GuestInspection {
     func field(_ f: Guestfs.InspectField) -> String { (try? g.inspectGet(f, root: root)) ?? "unknown" }
     let version = (try? g.inspectVersion(root: root)) ?? (major: 0, minor: 0)
-    let type = field(.type)
+    let type = OSType(libguestfs: field(.type))
     var mps: [String: String] = [:]
     for (mp, dev) in try g.inspectMountpoints(root: root) { mps[mp] = dev }
     return GuestInspection(
-      root: root, type: type, distro: field(.distro), majorVersion: version.major, minorVersion: version.minor,
-      productName: field(.productName), arch: field(.arch), hostname: field(.hostname),
-      packageFormat: field(.packageFormat), packageManagement: field(.packageManagement), mountpoints: mps,
-      windowsSystemRoot: type == "windows" ? try? g.inspectGet(.windowsSystemRoot, root: root) : nil)
+      root: root, osType: type, distro: Distro(field(.distro)), majorVersion: version.major,
+      minorVersion: version.minor, productName: field(.productName), arch: Architecture(libguestfs: field(.arch)),
+      hostname: field(.hostname), packageFormat: PackageFormat(libguestfs: field(.packageFormat)),
+      packageManagement: field(.packageManagement), mountpoints: mps,
+      windowsSystemRoot: type == .windows ? try? g.inspectGet(.windowsSystemRoot, root: root) : nil,
+      firmware: Self.firmware(mountpoints: mps))
+  }
+
+  /// UEFI when the guest mounts an EFI system partition (`/boot/efi`, `/efi`, `/boot` as a vfat ESP on
+  /// systemd-boot guests is not told apart), else unknown: a BIOS guest has no positive marker.
+  static func firmware(mountpoints: [String: String]) -> Firmware {
+    mountpoints.keys.contains { $0 == "/boot/efi" || $0 == "/efi" } ? .uefi : .unknown
   }
 
   public func mount(_ inspection: GuestInspection, readOnly: Bool) throws {
@@ -87,12 +96,39 @@ public final class GuestfsAppliance: GuestAppliance {
 
   // MARK: GuestSession
 
-  public func readText(_ path: String) throws -> String? {
-    guard try g.isFile(path) else { return nil }
-    return String(decoding: try g.readFile(path), as: UTF8.self)
+  /// Files up to this size travel in one libguestfs message (`guestfs_read_file`, `guestfs_write`: the
+  /// protocol caps a message at 2-4 MiB); larger ones are streamed through a host temporary file.
+  static let singleMessageLimit = 1 << 20
+
+  public func readFile(_ path: String) throws -> [UInt8]? {
+    guard try g.exists(path) else { return nil }
+    let st = try g.statns(path)
+    guard st.isRegularFile else { return nil }
+    if st.size <= Self.singleMessageLimit { return try g.readFile(path) }
+    return try Self.withHostTemporary { tmp in
+      try g.download(path, to: tmp)
+      return Array(try Data(contentsOf: URL(fileURLWithPath: tmp)))
+    }
   }
 
-  public func writeText(_ path: String, _ content: String) throws { try g.write(path, Array(content.utf8)) }
+  public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    if bytes.count <= Self.singleMessageLimit { return try g.write(path, bytes) }
+    try Self.withHostTemporary { tmp in
+      try Data(bytes).write(to: URL(fileURLWithPath: tmp))
+      try g.upload(tmp, to: path)
+    }
+  }
+
+  public func upload(hostPath: String, to guestPath: String) throws { try g.upload(hostPath, to: guestPath) }
+
+  public func download(_ guestPath: String, toHostPath hostPath: String) throws { try g.download(guestPath, to: hostPath) }
+
+  /// A fresh host path for `body`, removed afterwards.
+  private static func withHostTemporary<R>(_ body: (String) throws -> R) throws -> R {
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("v2v-guestfs-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: tmp) }
+    return try body(tmp)
+  }
 
   public func exists(_ path: String) throws -> Bool { try g.exists(path) }
 
@@ -110,7 +146,21 @@ public final class GuestfsAppliance: GuestAppliance {
 
   public func remove(_ path: String) throws { try g.rmF(path) }
 
-  public func makeDirectory(_ path: String) throws { try g.mkdirP(path) }
+  public func makeDirectory(_ path: String, mode: Int?, owner: (uid: Int, gid: Int)?) throws {
+    try g.mkdirP(path)
+    if let owner { try g.chown(uid: owner.uid, gid: owner.gid, path) }
+    if let mode { try g.chmod(mode, path) }  // after chown, which may clear set-ID bits
+  }
+
+  public func setMode(_ path: String, _ mode: Int) throws { try g.chmod(mode, path) }
+
+  public func setOwner(_ path: String, uid: Int, gid: Int) throws { try g.chown(uid: uid, gid: gid, path) }
+
+  public func fileInfo(_ path: String) throws -> (size: Int64, mode: Int, uid: Int, gid: Int)? {
+    guard try g.exists(path) else { return nil }
+    let st = try g.statns(path)
+    return (st.size, st.mode & 0o7777, st.uid, st.gid)
+  }
 
   public func run(_ argv: [String]) throws -> String { try g.command(argv) }
 }
@@ -133,7 +183,13 @@ public struct GuestfsLauncher: ApplianceLauncher {
     for (i, d) in disks.enumerated() {
       try g.addDrive(d.path, format: d.format, name: "disk\(i)", cacheMode: "unsafe", discard: "besteffort")
     }
-    try g.launch()
+    do {
+      try g.launch()
+    } catch let e as GuestfsError {
+      throw V2VError(.hostNotReady, "the libguestfs appliance did not start: \(e.message) (run `v2v doctor`)")
+    }
+    // The appliance's qemu belongs to the running job: a cancellation kills it.
+    if let pid = try? g.pid() { JobScope.current?.track(pid: pid) }
     return GuestfsAppliance(g: g)
   }
 }

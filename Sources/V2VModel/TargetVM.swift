@@ -14,16 +14,22 @@ public struct TargetVM: Sendable, Equatable, Codable {
   public var firmware: Firmware
   /// Whether UEFI Secure Boot is required.
   public var secureBoot: Bool
-  /// qemu machine type (`q35`).
-  public var machine: String
+  /// qemu machine type.
+  public var machine: MachineType
   /// Disks, boot disk first.
   public var disks: [TargetDisk]
   /// CD-ROM and floppy drives (empty, or with the source's image).
   public var removableMedia: [TargetRemovable]
   /// Network interfaces.
   public var nics: [TargetNIC]
-  /// Video model (`virtio`, `vga`, `qxl`).
-  public var video: String
+  /// Video model.
+  public var video: VideoModel
+  /// RTC base (UTC, or local time for Windows).
+  public var clock: ClockOffset
+  /// Whether the guest gets a virtio RNG device.
+  public var virtioRNG: Bool
+  /// Whether the guest gets a virtio memory balloon.
+  public var memoryBalloon: Bool
   /// libosinfo short id of the guest (`debian12`), when known; recorded in the domain metadata.
   public var osinfo: String?
   /// The hypervisor the source ran on, recorded in the domain metadata (nil: not recorded).
@@ -36,8 +42,9 @@ public struct TargetVM: Sendable, Equatable, Codable {
   /// Creates a target.
   public init(
     name: String, uuid: String, memoryBytes: UInt64, vcpus: Int, cpuTopology: CPUTopology? = nil,
-    firmware: Firmware, secureBoot: Bool = false, machine: String = "q35", disks: [TargetDisk],
-    removableMedia: [TargetRemovable] = [], nics: [TargetNIC] = [], video: String = "virtio", osinfo: String? = nil,
+    firmware: Firmware, secureBoot: Bool = false, machine: MachineType = .q35, disks: [TargetDisk],
+    removableMedia: [TargetRemovable] = [], nics: [TargetNIC] = [], video: VideoModel = .virtio,
+    clock: ClockOffset = .utc, virtioRNG: Bool = true, memoryBalloon: Bool = true, osinfo: String? = nil,
     sourceHypervisor: Hypervisor? = nil, sourceOrigin: String? = nil, genid: String? = nil
   ) {
     self.name = name
@@ -52,6 +59,9 @@ public struct TargetVM: Sendable, Equatable, Codable {
     self.removableMedia = removableMedia
     self.nics = nics
     self.video = video
+    self.clock = clock
+    self.virtioRNG = virtioRNG
+    self.memoryBalloon = memoryBalloon
     self.osinfo = osinfo
     self.sourceHypervisor = sourceHypervisor
     self.sourceOrigin = sourceOrigin
@@ -63,8 +73,8 @@ public struct TargetVM: Sendable, Equatable, Codable {
 public struct TargetDisk: Sendable, Equatable, Codable {
   /// Where the output image is (final path).
   public var path: String
-  /// `raw` or `qcow2`.
-  public var format: String
+  /// Image format.
+  public var format: OutputDiskFormat
   /// Guest device name (`vda`).
   public var dev: String
   /// Bus (`virtio`).
@@ -75,7 +85,7 @@ public struct TargetDisk: Sendable, Equatable, Codable {
   public var capacityBytes: UInt64?
 
   /// Creates a target disk.
-  public init(path: String, format: String, dev: String, bus: Bus = .virtio, bootOrder: Int? = nil, capacityBytes: UInt64? = nil) {
+  public init(path: String, format: OutputDiskFormat, dev: String, bus: Bus = .virtio, bootOrder: Int? = nil, capacityBytes: UInt64? = nil) {
     self.path = path
     self.format = format
     self.dev = dev
@@ -109,8 +119,8 @@ public struct TargetRemovable: Sendable, Equatable, Codable {
 public struct TargetNIC: Sendable, Equatable, Codable {
   /// MAC, kept from the source (nil: libvirt generates one).
   public var mac: String?
-  /// Device model (`virtio`).
-  public var model: String
+  /// Device model.
+  public var model: NICModel
   /// What it connects to.
   public var connection: Connection
 
@@ -125,9 +135,25 @@ public struct TargetNIC: Sendable, Equatable, Codable {
   }
 
   /// Creates a NIC.
-  public init(mac: String?, model: String = "virtio", connection: Connection) {
+  public init(mac: String?, model: NICModel = .virtio, connection: Connection) {
     self.mac = mac
     self.model = model
     self.connection = connection
   }
+}
+
+/// `-of`: output disk image formats.
+public enum OutputDiskFormat: String, Sendable, Equatable, Codable, CaseIterable {
+  /// Plain bytes; sparse files keep unused space free.
+  case raw
+  /// qemu's copy-on-write format.
+  case qcow2
+}
+
+/// `-oa`: output disk allocation.
+public enum DiskAllocation: String, Sendable, Equatable, Codable, CaseIterable {
+  /// Only written blocks take space.
+  case sparse
+  /// All space reserved up front.
+  case preallocated
 }

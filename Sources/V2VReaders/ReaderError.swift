@@ -1,3 +1,5 @@
+import V2VModel
+
 /// Where in a source description a problem is: file, line/column when known, and the key, element or
 /// XPath that named the thing.
 public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
@@ -80,4 +82,9 @@ public enum ReaderError: Error, Sendable, Equatable, CustomStringConvertible {
 
   /// One line: `FILE:LINE: context: problem`.
   public var description: String { "\(location): \(problem)" }
+}
+
+extension ReaderError: ClassifiedError {
+  /// Integrity failures exit 4, every other reader failure 3.
+  public var exitClass: ExitClass { category == .sourceIntegrity ? .sourceIntegrity : .sourceInvalid }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import V2VCore
+import V2VModel
 
 /// A ``GuestAppliance`` over a ``FakeGuestSession``: inspection answers are given, mounting is a no-op.
 /// Lets pipeline tests run every stage but the real appliance in milliseconds.
@@ -31,14 +32,23 @@ public final class FakeAppliance: GuestAppliance {
   public func lastMountTime(device: String) -> Date? { nil }
   public func close() throws { closed = true }
 
-  public func readText(_ path: String) throws -> String? { try session.readText(path) }
-  public func writeText(_ path: String, _ content: String) throws { try session.writeText(path, content) }
+  public func readFile(_ path: String) throws -> [UInt8]? { try session.readFile(path) }
+  public func writeFile(_ path: String, _ bytes: [UInt8]) throws { try session.writeFile(path, bytes) }
+  public func upload(hostPath: String, to guestPath: String) throws { try session.upload(hostPath: hostPath, to: guestPath) }
+  public func download(_ guestPath: String, toHostPath hostPath: String) throws {
+    try session.download(guestPath, toHostPath: hostPath)
+  }
   public func exists(_ path: String) throws -> Bool { try session.exists(path) }
   public func isDirectory(_ path: String) throws -> Bool { try session.isDirectory(path) }
   public func list(_ directory: String) throws -> [String] { try session.list(directory) }
   public func readLink(_ path: String) throws -> String? { try session.readLink(path) }
   public func remove(_ path: String) throws { try session.remove(path) }
-  public func makeDirectory(_ path: String) throws { try session.makeDirectory(path) }
+  public func makeDirectory(_ path: String, mode: Int?, owner: (uid: Int, gid: Int)?) throws {
+    try session.makeDirectory(path, mode: mode, owner: owner)
+  }
+  public func setMode(_ path: String, _ mode: Int) throws { try session.setMode(path, mode) }
+  public func setOwner(_ path: String, uid: Int, gid: Int) throws { try session.setOwner(path, uid: uid, gid: gid) }
+  public func fileInfo(_ path: String) throws -> (size: Int64, mode: Int, uid: Int, gid: Int)? { try session.fileInfo(path) }
   public func run(_ argv: [String]) throws -> String { try session.run(argv) }
 }
 
@@ -67,9 +77,12 @@ public final class RecordingEventSink: EventSink {
   public private(set) var stages: [String] = []
   /// Warnings.
   public private(set) var warnings: [String] = []
+  /// The job id of every event, in order.
+  public private(set) var jobs: [String] = []
   /// Creates a sink.
   public init() {}
-  public func emit(_ event: ConversionEvent) {
+  public func emit(_ event: ConversionEvent, job: String) {
+    jobs.append(job)
     switch event {
     case .stage(let s): stages.append(s)
     case .warning(let w): warnings.append(w)

@@ -1,5 +1,6 @@
 import Foundation
 import V2VCore
+import V2VModel
 
 /// A ``GuestSession`` over a directory tree on the host, for converter tests.
 ///
@@ -13,6 +14,11 @@ public final class FakeGuestSession: GuestSession {
   /// Every argv passed to `run`, in order.
   public private(set) var commands: [[String]] = []
   private var responses: [(prefix: [String], respond: (FakeGuestSession, [String]) throws -> String)] = []
+  /// Whether writing a file creates its missing parent directories (the default, which converter tests rely
+  /// on). The real appliance does not: set false to catch writes into directories the guest lacks.
+  public var createsParentDirectories = true
+  /// Owners set through the session, by host path (the host files keep theirs).
+  private var owners: [String: (uid: Int, gid: Int)] = [:]
 
   /// Errors of the fake: a path escaping the root or a canned command failure.
   public struct Failure: Error, CustomStringConvertible, Equatable {
@@ -69,17 +75,52 @@ public final class FakeGuestSession: GuestSession {
     return root + (resolved.isEmpty ? "" : "/" + resolved.joined(separator: "/"))
   }
 
-  public func readText(_ path: String) throws -> String? {
+  public func readFile(_ path: String) throws -> [UInt8]? {
     let p = try hostPath(path)
-    guard let data = FileManager.default.contents(atPath: p) else { return nil }
-    return String(decoding: data, as: UTF8.self)
+    guard Self.isRegularFile(p), let data = FileManager.default.contents(atPath: p) else { return nil }
+    return Array(data)
   }
 
-  public func writeText(_ path: String, _ content: String) throws {
-    let p = try hostPath(path)
-    try FileManager.default.createDirectory(
-      atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try Data(content.utf8).write(to: URL(fileURLWithPath: p))
+  public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try replaceContent(try hostPath(path), guestPath: path, with: Data(bytes))
+  }
+
+  public func upload(hostPath source: String, to guestPath: String) throws {
+    guard Self.isRegularFile(source), let data = FileManager.default.contents(atPath: source) else {
+      throw Failure(description: "upload: no regular host file \(source)")
+    }
+    try replaceContent(try hostPath(guestPath), guestPath: guestPath, with: data)
+  }
+
+  public func download(_ guestPath: String, toHostPath target: String) throws {
+    guard let bytes = try readFile(guestPath) else { throw Failure(description: "download: no regular file \(guestPath)") }
+    try Data(bytes).write(to: URL(fileURLWithPath: target))
+  }
+
+  /// Writes `data` into the file at host path `p` the way open(O_CREAT|O_TRUNC) does: an existing file keeps
+  /// its mode and owner, a new one gets 0644. A missing parent directory is created or, as in the appliance,
+  /// an error (``createsParentDirectories``).
+  private func replaceContent(_ p: String, guestPath: String, with data: Data) throws {
+    let parent = (p as NSString).deletingLastPathComponent
+    if createsParentDirectories { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDir), isDir.boolValue else {
+      throw Failure(description: "\(guestPath): no such directory \((guestPath as NSString).deletingLastPathComponent)")
+    }
+    if FileManager.default.fileExists(atPath: p) {
+      guard Self.isRegularFile(p), let h = FileHandle(forWritingAtPath: p) else {
+        throw Failure(description: "\(guestPath): not a regular file")
+      }
+      defer { try? h.close() }
+      try h.truncate(atOffset: 0)
+      try h.write(contentsOf: data)
+    } else if !FileManager.default.createFile(atPath: p, contents: data, attributes: [.posixPermissions: 0o644]) {
+      throw Failure(description: "\(guestPath): cannot create")
+    }
+  }
+
+  private static func isRegularFile(_ hostPath: String) -> Bool {
+    (try? FileManager.default.attributesOfItem(atPath: hostPath)[.type] as? FileAttributeType) == .typeRegular
   }
 
   public func exists(_ path: String) throws -> Bool {
@@ -105,10 +146,37 @@ public final class FakeGuestSession: GuestSession {
     let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: p)) != nil
     guard isLink || FileManager.default.fileExists(atPath: p) else { return }
     try FileManager.default.removeItem(atPath: p)
+    owners = owners.filter { $0.key != p && !$0.key.hasPrefix(p + "/") }
   }
 
-  public func makeDirectory(_ path: String) throws {
-    try FileManager.default.createDirectory(atPath: try hostPath(path), withIntermediateDirectories: true)
+  public func makeDirectory(_ path: String, mode: Int?, owner: (uid: Int, gid: Int)?) throws {
+    let p = try hostPath(path)
+    try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
+    if let owner { try setOwner(path, uid: owner.uid, gid: owner.gid) }
+    if let mode { try setMode(path, mode) }
+  }
+
+  public func setMode(_ path: String, _ mode: Int) throws {
+    let p = try hostPath(path)
+    guard FileManager.default.fileExists(atPath: p) else { throw Failure(description: "chmod: no such file \(path)") }
+    try FileManager.default.setAttributes([.posixPermissions: mode & 0o7777], ofItemAtPath: p)
+  }
+
+  /// Records the owner instead of changing it (tests need not run as root); ``fileInfo(_:)`` reports it.
+  public func setOwner(_ path: String, uid: Int, gid: Int) throws {
+    let p = try hostPath(path)
+    guard FileManager.default.fileExists(atPath: p) else { throw Failure(description: "chown: no such file \(path)") }
+    owners[p] = (uid, gid)
+  }
+
+  /// The host file's size and mode; the owner recorded by ``setOwner(_:uid:gid:)``, else the host file's.
+  public func fileInfo(_ path: String) throws -> (size: Int64, mode: Int, uid: Int, gid: Int)? {
+    let p = try hostPath(path)
+    guard let a = try? FileManager.default.attributesOfItem(atPath: p) else { return nil }
+    let size = (a[.size] as? NSNumber)?.int64Value ?? 0
+    let mode = ((a[.posixPermissions] as? NSNumber)?.intValue ?? 0) & 0o7777
+    let owner = owners[p] ?? ((a[.ownerAccountID] as? NSNumber)?.intValue ?? 0, (a[.groupOwnerAccountID] as? NSNumber)?.intValue ?? 0)
+    return (size, mode, owner.uid, owner.gid)
   }
 
   public func run(_ argv: [String]) throws -> String {

@@ -1,5 +1,7 @@
 import Foundation
+import V2VProcess
 import V2VCore
+import V2VModel
 
 /// A real guest built by `Fixtures/build-fixture.sh NAME` and cached outside the repository.
 public struct GuestFixture: Sendable, Decodable {
@@ -49,7 +51,7 @@ final class FixtureCache: @unchecked Sendable {
 
   private func build(_ name: String) throws -> GuestFixture {
     let script = RepoPaths.fixtures + "/build-fixture.sh"
-    let r = try Subprocess.run(["bash", script, name], timeout: 3600)
+    let r = try ProcessRunner.run(["bash", script, name], timeout: 3600)
     guard r.succeeded, let dir = r.stdout.split(separator: "\n").last.map(String.init) else {
       let tail = r.stderr.split(separator: "\n").suffix(15).joined(separator: "\n")
       throw FixtureError(description: "build-fixture.sh \(name) failed (status \(r.status)):\n\(tail)")

@@ -1,5 +1,7 @@
 import Foundation
+import V2VProcess
 import V2VCore
+import V2VModel
 
 /// Runs the real `v2v` binary, as a user would, and collects what it printed.
 public struct V2VRun: Sendable {
@@ -12,7 +14,7 @@ public struct V2VRun: Sendable {
 
   /// Runs `v2v ARGS` with extra environment (e.g. `V2V_DATA_DIR`).
   public static func run(_ args: [String], environment: [String: String] = [:], timeout: Double = 1800) throws -> V2VRun {
-    let r = try Subprocess.run([RepoPaths.v2vBinary] + args, timeout: timeout, environment: environment)
+    let r = try ProcessRunner.run([RepoPaths.v2vBinary] + args, timeout: timeout, environment: environment)
     return V2VRun(status: r.status, stdout: r.stdout, stderr: r.stderr)
   }
 
@@ -30,7 +32,7 @@ public struct V2VRun: Sendable {
 
 /// SHA-256 of a file, via sha256sum (for "the source is unchanged" checks on large images).
 public func sha256(_ path: String) throws -> String {
-  let r = try Subprocess.run(["sha256sum", path], timeout: 600)
+  let r = try ProcessRunner.run(["sha256sum", path], timeout: 600)
   return String(r.stdout.prefix(64))
 }
 
@@ -39,6 +41,6 @@ public func libvirtSchemaProblem(xml: String, kind: String = "domain") throws ->
   let dir = try TempDir()
   let f = dir.path + "/x.xml"
   try xml.write(toFile: f, atomically: true, encoding: .utf8)
-  let r = try Subprocess.run(["virt-xml-validate", f, kind], timeout: 60)
+  let r = try ProcessRunner.run(["virt-xml-validate", f, kind], timeout: 60)
   return r.succeeded ? nil : r.stdout + r.stderr
 }

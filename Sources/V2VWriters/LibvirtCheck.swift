@@ -1,6 +1,7 @@
 import Foundation
 import Libvirt
 import V2VCore
+import V2VModel
 
 /// `v2v doctor`: libvirt answers at the URI `-o libvirt` would use.
 public struct LibvirtCheck: HostCheck {

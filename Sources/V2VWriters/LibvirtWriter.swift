@@ -7,6 +7,9 @@ import V2VModel
 /// `-o libvirt [-oc URI] [-os POOL|DIR]`: disks placed in a storage pool's directory (or a directory), and
 /// the domain defined through the libvirt API. The default URI is the embedded, daemon-less
 /// `qemu:///embed?root=<data dir>/libvirt`, with disks in `<data dir>/images`.
+///
+/// The embedded driver can be opened with only one root per process: a process running several jobs must
+/// give them all the same `-oc` (or talk to other roots through `virsh`).
 public final class LibvirtWriter: OutputWriter {
   /// The connection URI.
   public let uri: String
@@ -15,7 +18,10 @@ public final class LibvirtWriter: OutputWriter {
   /// Directory for disks when neither a pool nor a directory is named (the embedded default).
   public let defaultDirectory: String
   private var connection: Connection?
-  public var kind: String { "libvirt" }
+  private let staging = FileStaging()
+  private var defined: String?
+  private var replaced: String?
+  public var kind: OutputKind { .libvirt }
 
   /// Creates a writer.
   public init(uri: String, storage: String?, defaultDirectory: String) {
@@ -36,12 +42,11 @@ public final class LibvirtWriter: OutputWriter {
     }
   }
 
-  public func diskDirectory() throws -> String {
+  /// The directory disks go to: `-os DIR`, the target path of pool `-os POOL` (or `default` on a
+  /// non-embedded URI), or the embedded default.
+  func diskDirectory() throws -> String {
     let c = try connect()
-    if let storage, storage.hasPrefix("/") {
-      try OutputChecks.writableDirectory(storage)
-      return storage
-    }
+    if let storage, storage.hasPrefix("/") { return storage }
     let poolName = storage ?? (LibvirtEmbed.root(of: uri) == nil ? "default" : nil)
     if let poolName {
       do {
@@ -52,7 +57,6 @@ public final class LibvirtWriter: OutputWriter {
         guard let path = try doc.xpath("/pool/target/path").first?.text, path.hasPrefix("/") else {
           throw OutputError.libvirt("storage pool '\(poolName)' is not a directory pool")
         }
-        try OutputChecks.writableDirectory(path)
         return path
       } catch let e as LibvirtError {
         throw OutputError.libvirt(e.message)
@@ -62,29 +66,44 @@ public final class LibvirtWriter: OutputWriter {
     return defaultDirectory
   }
 
-  public func metadataFiles(_ target: TargetVM) -> [String] { [] }
-
-  public func checkConflicts(_ target: TargetVM, overwrite: Bool) throws {
-    try OutputChecks.noConflicts(target.disks.map(\.path), overwrite: overwrite)
+  public func plan(_ target: TargetVM, request: OutputRequest) throws -> OutputPlan {
+    let plan = try staging.plan(target, in: try diskDirectory(), metadata: [], request: request)
     let exists: Bool
     do { exists = try connect().domain(named: target.name) != nil } catch let e as LibvirtError {
       throw OutputError.libvirt(e.message)
     }
-    if exists && !overwrite { throw OutputError.exists("libvirt domain '\(target.name)' on \(uri)") }
+    if exists && !request.overwrite { throw OutputError.exists("libvirt domain '\(target.name)' on \(uri)") }
+    return plan
   }
 
-  public func commit(_ target: TargetVM, domainXML: String, overwrite: Bool) throws -> [String] {
+  public func open(_ plan: OutputPlan) throws -> [DiskDestination] { staging.open(plan) }
+
+  public func finalize(_ target: TargetVM, domainXML: String) throws -> [String] {
+    try staging.commitDisks()
     let c = try connect()
     do {
-      if overwrite, let old = try c.domain(named: target.name) { try old.undefine() }
-      try c.defineDomain(xml: domainXML)
+      if let old = try c.domain(named: target.name) {
+        replaced = try old.xml()
+        try old.undefine()
+      }
+      _ = try c.defineDomain(xml: domainXML)
+      defined = target.name
       if let storage, !storage.hasPrefix("/"), let pool = try c.storagePool(named: storage) { try? pool.refresh() }
     } catch let e as LibvirtError {
       throw OutputError.libvirt("defining domain '\(target.name)': \(e.message)")
     }
+    staging.done()
+    defined = nil
+    replaced = nil
     return target.disks.map(\.path) + ["libvirt domain '\(target.name)' on \(uri)"]
   }
 
-  /// The domain XML libvirt stored (after defaults were filled in), for checks and reports.
-  public func definedXML(name: String) throws -> String? { try connect().domain(named: name)?.xml() }
+  public func rollback() {
+    staging.rollback()
+    guard let c = connection else { return }
+    if let name = defined, let d = try? c.domain(named: name) { try? d.undefine() }
+    if let old = replaced { _ = try? c.defineDomain(xml: old) }
+    defined = nil
+    replaced = nil
+  }
 }

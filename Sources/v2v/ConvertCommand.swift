@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
-import V2VConverters
 import V2VCore
-import V2VGuestfs
+import V2VJobs
 import V2VModel
-import V2VWriters
 
 /// `v2v convert`: reads a source, converts the guest for KVM, writes the output, optionally proves it boots.
 struct ConvertCommand: ParsableCommand {
@@ -46,6 +44,9 @@ struct ConvertCommand: ParsableCommand {
 
   @Option(help: "Map to bridges: NAME (all NICs) or IN:OUT. Repeatable.")
   var bridge: [String] = []
+
+  @Option(help: "Disk bus of the converted guest: virtio-blk (disks /dev/vdX) or virtio-scsi (disks /dev/sdX).")
+  var blockDriver: BlockDriver = .virtioBlk
 
   @Option(help: "Which OS to convert when the disks hold several: single (default), first, or a device like /dev/sda2.")
   var root: String = "single"
@@ -92,73 +93,63 @@ struct ConvertCommand: ParsableCommand {
   }
 
   func run() throws {
-    Cleanup.shared.installSignalHandlers { sig in
+    JobRegistry.shared.installSignalHandlers { sig in
       Console.err("v2v: error: interrupted (\(sig == SIGINT ? "SIGINT" : "SIGTERM")); partial output removed, source untouched")
     }
-    let paths = HostPaths.fromEnvironment()
-    let work = workDir ?? NSTemporaryDirectory()
     let sink: EventSink = json ? JSONReporter() : HumanReporter(verbose: verbose, quiet: quiet)
     let started = Date()
+    let job = ConversionJob(try jobRequest())
+    let result: ConversionResult
+    do {
+      result = try job.run(events: sink)
+    } catch {
+      throw fail(error.message, V2VExit(error.exitClass))
+    }
+    for w in result.warnings { sink.emit(.warning(w), job: job.id) }
+    if let r = sink as? JSONReporter { r.result(result) } else { Summary.print(result, seconds: Date().timeIntervalSince(started)) }
+    if let boot = result.boot, !boot.passed { throw V2VExit.bootFailed.exit }
+  }
 
-    sink.emit(.stage("Reading the source (\(source.input))"))
-    let readDir = URL(fileURLWithPath: work).appendingPathComponent("v2v-read-\(UUID().uuidString.prefix(8))").path
-    defer { try? FileManager.default.removeItem(atPath: readDir) }
-    let vm = try source.read(workDirectory: readDir)
-
-    var request = ConversionRequest(source: vm)
+  /// The job this command line asks for.
+  func jobRequest() throws -> JobRequest {
+    var request = ConversionRequest(source: SourceVM(name: "-", hypervisor: .unknown, origin: "-"))
+    request.platform = .kvm(KVMPlatform(diskBus: blockDriver.bus))
     request.rootChoice = RootChoice(argument: root)!
     request.dryRun = dryRun
     request.verifyBoot = verifyBoot
     request.bootTimeout = bootTimeout
     request.bootEvidence = bootEvidence
     request.overwrite = overwrite
-    request.workDirectory = work
+    request.workDirectory = workDir ?? NSTemporaryDirectory()
     request.verbose = verbose
     do {
       request.plan = PlanOptions(
-        outputName: outputName, diskFormat: outputFormat, allocation: outputAllocation, outputDirectory: "/",
+        outputName: outputName, diskFormat: outputFormat, allocation: outputAllocation,
         networkMappings: try network.map { try NetworkMapping.parse($0, kind: .network) }
           + bridge.map { try NetworkMapping.parse($0, kind: .bridge) })
     } catch {
       throw fail("\(error)", .usage)
     }
-
-    let verdict = AcceleratorProbe(cacheDirectory: paths.cacheDirectory).resolve(accel)
-    request.accelerator = verdict.accelerator
-    if verdict.accelerator == .tcg && accel == .auto {
-      sink.emit(.detail("KVM not usable (\(verdict.reason)); using TCG"))
-    }
-
-    let pipeline = Pipeline(
-      launcher: GuestfsLauncher(), converterFor: ConverterRegistry().converter(for:), writer: makeWriter(paths, accelerator: verdict.accelerator),
-      renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: verdict.accelerator)) }, events: sink)
-    let result: ConversionResult
-    do {
-      result = try pipeline.run(request)
-    } catch {
-      throw fail(ErrorClass.message(error), ErrorClass.exitCode(error))
-    }
-    for w in result.warnings { sink.emit(.warning(w)) }
-    if let r = sink as? JSONReporter { r.result(result) } else { Summary.print(result, seconds: Date().timeIntervalSince(started)) }
-    if let boot = result.boot, !boot.passed { throw V2VExit.bootFailed.exit }
-  }
-
-  func makeWriter(_ paths: HostPaths, accelerator: Accelerator) -> OutputWriter {
+    let out: OutputSpec
     switch output {
-    case .local: return LocalWriter(directory: outputStorage!)
-    case .qemu: return QemuWriter(directory: outputStorage!, accelerator: accelerator)
-    case .libvirt:
-      return LibvirtWriter(
-        uri: outputConnection ?? paths.defaultLibvirtURI, storage: outputStorage,
-        defaultDirectory: paths.dataDirectory + "/images")
+    case .local: out = .local(directory: outputStorage!)
+    case .qemu: out = .qemu(directory: outputStorage!)
+    case .libvirt: out = .libvirt(uri: outputConnection, storage: outputStorage)
     }
+    return JobRequest(input: source.inputSpec, output: out, options: request, accelerator: accel)
   }
+}
+
+/// `--block-driver`: the disk bus of the converted guest (virt-v2v's option and values).
+enum BlockDriver: String, ExpressibleByArgument, CaseIterable {
+  case virtioBlk = "virtio-blk"
+  case virtioSCSI = "virtio-scsi"
+
+  var bus: KVMDiskBus { self == .virtioBlk ? .virtioBlk : .virtioSCSI }
 }
 
 /// `-o` values.
-enum OutputKind: String, ExpressibleByArgument, CaseIterable {
-  case local, libvirt, qemu
-}
+extension OutputKind: ExpressibleByArgument {}
 
 extension OutputDiskFormat: ExpressibleByArgument {}
 extension DiskAllocation: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import V2VCore
+import V2VModel
 import V2VGuestfs
 import V2VWriters
 

@@ -1,5 +1,6 @@
 import Foundation
 import V2VCore
+import V2VModel
 
 /// Human output: `[  12.3] Stage` lines with elapsed time, a progress bar on a terminal, warnings always,
 /// details with `-v`, nothing but errors with `-q`.
@@ -20,7 +21,7 @@ final class HumanReporter: EventSink {
 
   var stamp: String { String(format: "[%6.1f]", Date().timeIntervalSince(start)) }
 
-  func emit(_ event: ConversionEvent) {
+  func emit(_ event: ConversionEvent, job: String) {
     switch event {
     case .stage(let s):
       endBar()
@@ -79,19 +80,19 @@ final class JSONReporter: EventSink {
   let start = Date()
   private var lastProgress = Date.distantPast
 
-  func emit(_ event: ConversionEvent) {
+  func emit(_ event: ConversionEvent, job: String) {
     let t = (Date().timeIntervalSince(start) * 10).rounded() / 10
     switch event {
-    case .stage(let s): write(["event": "stage", "t": t, "stage": s])
+    case .stage(let s): write(["event": "stage", "t": t, "job": job, "stage": s])
     case .progress(let label, let f, let total):
       let now = Date()
       guard now.timeIntervalSince(lastProgress) > 1 || f >= 1 else { return }
       lastProgress = now
-      var o: [String: Any] = ["event": "progress", "t": t, "label": label, "fraction": (f * 1000).rounded() / 1000]
+      var o: [String: Any] = ["event": "progress", "t": t, "job": job, "label": label, "fraction": (f * 1000).rounded() / 1000]
       if let total { o["totalBytes"] = total }
       write(o)
-    case .warning(let w): write(["event": "warning", "t": t, "message": w])
-    case .detail(let d): write(["event": "detail", "t": t, "message": d])
+    case .warning(let w): write(["event": "warning", "t": t, "job": job, "message": w])
+    case .detail(let d): write(["event": "detail", "t": t, "job": job, "message": d])
     }
   }
 

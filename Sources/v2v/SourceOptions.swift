@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import V2VModel
+import V2VJobs
 import V2VReaders
 
 /// The source options `inspect` and `convert` share: `-i FORMAT SOURCE...` and the physical-machine facts.
@@ -30,14 +31,20 @@ struct SourceOptions: ParsableArguments {
     if let vcpus, vcpus <= 0 { throw ValidationError("--vcpus must be at least 1") }
   }
 
+  /// The source as a job's input.
+  var inputSpec: InputSpec {
+    InputSpec(
+      format: SourceFormat(rawValue: input)!, locations: sources,
+      physical: PhysicalMachineFacts(name: name, memoryBytes: memory.map { UInt64($0) << 20 }, vcpus: vcpus))
+  }
+
   /// Reads the source; a reader error becomes one `v2v: error:` line and exit code 3 or 4.
   func read(workDirectory: String) throws -> SourceVM {
-    let format = SourceFormat(rawValue: input)!
-    let facts = PhysicalMachineFacts(name: name, memoryBytes: memory.map { UInt64($0) << 20 }, vcpus: vcpus)
+    let spec = inputSpec
     do {
-      return try format.reader(physical: facts, workDirectory: workDirectory).read(sources)
+      return try spec.format.reader(physical: spec.physical, workDirectory: workDirectory).read(spec.locations)
     } catch {
-      throw fail(error.description, error.category == .sourceIntegrity ? .sourceIntegrity : .sourceInvalid)
+      throw fail(error.description, V2VExit(error.exitClass))
     }
   }
 }

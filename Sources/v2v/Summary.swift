@@ -1,14 +1,15 @@
 import Foundation
 import V2VCore
+import V2VModel
 
 /// The human summary printed after a conversion.
 enum Summary {
   static func print(_ r: ConversionResult, seconds: Double) {
-    // libguestfs gives Debian's product name as its version alone ("12.15"): name the distro then.
-    let guest = r.guest.map { g in g.productName.contains(where: \.isLetter) ? g.productName : "\(g.distro) \(g.productName)" } ?? "guest"
+    let guest = r.guest?.displayName ?? "guest"
     let verb = r.dryRun ? "Dry run of" : "Converted"
     Console.out("")
     Console.out(String(format: "%@ '%@' (%@) in %.1f s, %d appliance start%@", verb, r.name, guest, seconds, r.applianceStarts, r.applianceStarts == 1 ? "" : "s"))
+    Console.out("  target: \(r.platform.summary)")
     if let k = r.conversion.bootKernel { Console.out("  boot kernel: \(k)") }
     let changes = r.conversion.changes
     Console.out("  \(r.dryRun ? "changes it would make" : "changes made"): \(changes.count)")
@@ -18,7 +19,7 @@ enum Summary {
       for w in r.warnings { Console.out("    ! \(w)") }
     }
     if !r.dryRun {
-      Console.out("  output (\(r.output)), \(ByteFormat.human(r.outputBytes)) allocated:")
+      Console.out("  output (\(r.output.rawValue)), \(ByteFormat.human(r.outputBytes)) allocated:")
       for a in r.artifacts { Console.out("    \(a)") }
     }
     if let b = r.boot {

@@ -2,28 +2,34 @@ import Foundation
 import Guestfs
 import Testing
 import V2VCore
-import V2VGuestfs
+@testable import V2VGuestfs
 import V2VTestSupport
 
-/// The libguestfs wrapper against the real library: one appliance start (~20-30 s under TCG) for all of it.
-@Suite("libguestfs wrapper", .serialized)
+/// The libguestfs wrapper and ``GuestfsAppliance``'s session against the real library: one appliance start
+/// (~20-30 s under TCG) for all of it.
+@Suite("libguestfs wrapper", .serialized, .offPool)
 struct GuestfsTests {
-  @Test("launches on a scratch disk, partitions, formats, writes and reads a file, reports errors")
+  @Test("one appliance on a scratch disk: files, binary content, streaming, modes, owners, the session, errors")
   func roundTrip() throws {
     let dir = try TempDir()
     let disk = dir.path + "/scratch.img"
     #expect(FileManager.default.createFile(atPath: disk, contents: nil))
     try FileHandle(forWritingAtPath: disk)!.truncate(atOffset: 64 << 20)
+    #expect(try Self.host(["/usr/sbin/mkfs.ext4", "-q", "-F", disk]).status == 0)
 
     let g = try Appliance.handle(accelerator: .tcg, smp: 1)
     try g.addDrive(disk, format: "raw")
+    #expect(throws: GuestfsError.self) { try g.pid() }  // no qemu yet
     try g.launch()
-    #expect(try g.listDevices() == ["/dev/sda"])
-    try g.partDisk("/dev/sda", tableType: "mbr")
-    try g.mkfs("ext4", "/dev/sda1")
-    #expect(try g.listFilesystems().contains { $0.device == "/dev/sda1" && $0.type == "ext4" })
+    defer { try? g.shutdown() }
+
+    // The appliance's qemu, for the job to kill on cancellation.
+    let pid = try g.pid()
+    let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) }
+    #expect(cmdline?.contains("qemu") == true, "pid \(pid): \(cmdline ?? "no such process")")
+
     #expect(try g.inspectOS().isEmpty)  // a filesystem with no OS on it (inspect_os unmounts everything)
-    try g.mount("/dev/sda1", at: "/")
+    try g.mount("/dev/sda", at: "/")
     try g.mkdirP("/etc/v2v")
     try g.write("/etc/v2v/hello", Array("hello from v2v\n".utf8))
     #expect(try g.readFile("/etc/v2v/hello") == Array("hello from v2v\n".utf8))
@@ -32,13 +38,94 @@ struct GuestfsTests {
     #expect(try !g.isFile("/etc/v2v/missing"))
     #expect(try g.ls("/etc/v2v") == ["hello"])
 
+    // Binary content: every byte value, and the empty file.
+    let all = (0...255).map { UInt8($0) }
+    try g.write("/etc/v2v/all", all + all.reversed())
+    #expect(try g.readFile("/etc/v2v/all") == all + all.reversed())
+    try g.write("/etc/v2v/empty", [])
+    #expect(try g.readFile("/etc/v2v/empty") == [])
+    let allStat = try g.statns("/etc/v2v/all")
+    #expect(allStat.size == 512 && allStat.isRegularFile && allStat.uid == 0)
+    #expect(try !g.statns("/etc/v2v").isRegularFile)
+
+    // Streaming: a 5 MiB host file in and out, unchanged.
+    let big = FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: 5 << 20)
+    try big.write(to: URL(fileURLWithPath: dir.path + "/big.bin"))
+    try g.upload(dir.path + "/big.bin", to: "/big.bin")
+    #expect(try g.statns("/big.bin").size == 5 << 20)
+    try g.download("/big.bin", to: dir.path + "/back.bin")
+    #expect(try Self.sha256(dir.path + "/back.bin") == Self.sha256(dir.path + "/big.bin"))
+    let readBig = try g.readFile("/big.bin") == Array(big)  // read_file streams (no protocol limit)
+    #expect(readBig)
+    // write is one protocol message (4 MiB at most): larger content must be uploaded.
+    let writeErr = #expect(throws: GuestfsError.self) { try g.write("/too-big", Array(big)) }
+    #expect(writeErr?.function == "guestfs_write")
+
+    // Owner and mode; chown first, as it clears set-user-ID.
+    try g.chown(uid: 1001, gid: 1002, "/etc/v2v/hello")
+    try g.chmod(0o4750, "/etc/v2v/hello")
+    let hello = try g.statns("/etc/v2v/hello")
+    #expect(hello.mode & 0o7777 == 0o4750 && hello.uid == 1001 && hello.gid == 1002)
+
+    // The GuestSession of the real appliance, over the same handle.
+    let a = GuestfsAppliance(g: g)
+    #expect(try a.readFile("/missing") == nil)
+    #expect(try a.readFile("/etc") == nil)
+    #expect(try a.fileInfo("/missing") == nil)
+    try a.writeFile("/etc/v2v/new", all)
+    #expect(try a.readFile("/etc/v2v/new") == all)
+    let new = try #require(try a.fileInfo("/etc/v2v/new"))
+    #expect(new.size == 256 && new.mode == 0o644 && new.uid == 0 && new.gid == 0)
+    try a.setMode("/etc/v2v/new", 0o600)
+    try a.writeText("/etc/v2v/new", "text ä\n")  // an existing file keeps its mode
+    #expect(try a.readText("/etc/v2v/new") == "text ä\n")
+    #expect(try a.fileInfo("/etc/v2v/new")?.mode == 0o600)
+    #expect(throws: GuestfsError.self) { try a.writeFile("/no/such/dir/f", [1]) }
+    // Over one protocol message: streamed through a host file both ways.
+    #expect(try a.readFile("/big.bin") == Array(big))
+    let large = Array(big.reversed())
+    try a.writeFile("/etc/v2v/large", large)
+    #expect(try a.readFile("/etc/v2v/large") == large)
+    try a.upload(hostPath: dir.path + "/big.bin", to: "/etc/v2v/up.bin")
+    try a.download("/etc/v2v/up.bin", toHostPath: dir.path + "/down.bin")
+    #expect(try Self.sha256(dir.path + "/down.bin") == Self.sha256(dir.path + "/big.bin"))
+    // Directories: parents created, mode and owner on the directory itself, also when it exists.
+    try a.makeDirectory("/srv/a/b", mode: 0o750, owner: (uid: 1234, gid: 5678))
+    let b = try #require(try a.fileInfo("/srv/a/b"))
+    #expect(b.mode == 0o750 && b.uid == 1234 && b.gid == 5678)
+    #expect(try a.isDirectory("/srv/a") && a.fileInfo("/srv/a")?.uid == 0)
+    try a.makeDirectory("/srv/a/b", mode: 0o1777)
+    #expect(try a.fileInfo("/srv/a/b")?.mode == 0o1777)
+    try a.makeDirectory("/srv/plain")
+    #expect(try a.isDirectory("/srv/plain"))
+    try a.setOwner("/etc/v2v/new", uid: 42, gid: 43)
+    let owned = try #require(try a.fileInfo("/etc/v2v/new"))
+    #expect(owned.uid == 42 && owned.gid == 43 && owned.size == Int64("text ä\n".utf8.count))
+
+    // Changes through the real session.
+    let warnings = try ChangeApplier.apply(
+      [
+        GuestChange(.makeDirectory(path: "/opt/drv", mode: 0o755, owner: nil), reason: "r", summary: "dir"),
+        GuestChange(.writeFile(path: "/opt/drv/viostor.sys", bytes: all, mode: 0o640), reason: "r", summary: "driver"),
+        GuestChange(.upload(hostPath: dir.path + "/big.bin", guestPath: "/opt/drv/big.bin", mode: 0o600), reason: "r", summary: "big"),
+        GuestChange(.setOwner(path: "/opt/drv/viostor.sys", uid: 7, gid: 8), reason: "r", summary: "chown"),
+        GuestChange(.setMode(path: "/missing", mode: 0o600), reason: "r", summary: "optional chmod", optional: true),
+      ], to: a)
+    #expect(warnings.count == 1 && warnings[0].hasPrefix("optional chmod: guestfs_chmod"), "\(warnings)")
+    #expect(try a.readFile("/opt/drv/viostor.sys") == all)
+    let drv = try #require(try a.fileInfo("/opt/drv/viostor.sys"))
+    #expect(drv.mode == 0o640 && drv.uid == 7 && drv.gid == 8)
+    #expect(try a.fileInfo("/opt/drv/big.bin")?.mode == 0o600)
+    #expect(try a.fileInfo("/opt/drv")?.mode == 0o755)
+
     // Errors come back as GuestfsError with libguestfs's message, captured right after the call.
     let err = #expect(throws: GuestfsError.self) { try g.readFile("/no/such/file") }
     #expect(err?.function == "guestfs_read_file")
     #expect(err?.message.contains("No such file") == true, "\(String(describing: err))")
+    let statErr = #expect(throws: GuestfsError.self) { try g.statns("/no/such/file") }
+    #expect(statErr?.function == "guestfs_statns")
 
     try g.umountAll()
-    try g.shutdown()
   }
 
   @Test("a missing disk is refused before launch, naming the file")
@@ -46,5 +133,25 @@ struct GuestfsTests {
     let g = try Guestfs()
     let err = #expect(throws: GuestfsError.self) { try g.addDrive("/nonexistent/disk.img", format: "raw") }
     #expect(err?.message.contains("/nonexistent/disk.img") == true)
+  }
+
+  /// Runs a host program (found on PATH), returning its exit status and stdout.
+  private static func host(_ argv: [String]) throws -> (status: Int32, out: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = argv
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  /// SHA-256 of a host file (coreutils).
+  private static func sha256(_ path: String) throws -> String {
+    let r = try host(["sha256sum", path])
+    #expect(r.status == 0)
+    return String(r.out.prefix(64))
   }
 }

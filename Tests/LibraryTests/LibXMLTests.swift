@@ -1,8 +1,9 @@
 import Foundation
 import LibXML
 import Testing
+import V2VTestSupport
 
-@Suite("LibXML: the libxml2 wrapper")
+@Suite("LibXML: the libxml2 wrapper", .offPool)
 struct LibXMLTests {
   @Test func parsesElementsAttributesAndText() throws {
     let doc = try XMLDocument(string: """

@@ -5,7 +5,7 @@ import V2VTestSupport
 import V2VWriters
 
 /// The libvirt wrapper against the real, daemon-less QEMU driver (`qemu:///embed?root=…`).
-@Suite("libvirt wrapper", .serialized)
+@Suite("libvirt wrapper", .serialized, .offPool)
 struct LibvirtTests {
   /// The embedded driver can be opened with one root per process only ("already open with path"), so every
   /// test shares this one.

@@ -1,12 +1,14 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VCore
+import V2VModel
 import V2VTestSupport
 
 /// Real conversions of the VMware fixture with the real `v2v` binary, each booted to prove it works.
 /// One conversion per output kind; each test asserts many things on that one output. Serialized: each
 /// conversion and boot wants both cores.
-@Suite("convert end to end", .serialized)
+@Suite("convert end to end", .serialized, .offPool)
 struct ConvertTests {
   static let fixtureName = "vmware-debian12-bios"
 
@@ -55,6 +57,38 @@ struct ConvertTests {
     try expectSourceUnchanged()
   }
 
+  @Test("VMX --block-driver virtio-scsi: boots on a virtio-scsi controller with root on /dev/sda1, XML has the controller")
+  func vmxToVirtioSCSI() throws {
+    let f = try GuestFixture.named(Self.fixtureName)
+    _ = Self.sourceHashes
+    let out = try TempDir()
+    let r = try V2VRun.run([
+      "convert", "-i", "vmx", f.vmx, "-o", "local", "-os", out.path, "--block-driver", "virtio-scsi", "--verify-boot",
+      "--json",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let result = r.jsonResult
+    let (passed, evidence) = bootEvidence(result)
+    print("vmx->virtio-scsi boot: \(evidence)")
+    #expect(passed)
+    // The fixture names its root /dev/sda1 on VMware too; the negative control (RigTests) shows the
+    // unconverted guest cannot find it on virtio-scsi, so this marker proves the conversion.
+    #expect(evidence.contains("V2V-BOOT-MARKER host=\(f.hostname) root=/dev/sda1"), "\(evidence)")
+    #expect(r.stdout.contains("Verifying the guest boots (virtio-scsi"), "booted on the settled bus")
+    let platform = result?["platform"] as? [String: Any]
+    #expect(platform?["diskBus"] as? String == "virtio-scsi")
+    let xml = try String(contentsOfFile: out.path + "/\(f.name).xml", encoding: .utf8)
+    #expect(xml.contains("<controller type='scsi' index='0' model='virtio-scsi'/>"))
+    #expect(xml.contains("<target dev='sda' bus='scsi'/>"))
+    #expect(!xml.contains("bus='virtio'/>"))
+    #expect(try libvirtSchemaProblem(xml: xml) == nil)
+    let changes = (result?["conversion"] as? [String: Any])?["changes"] as? [[String: Any]] ?? []
+    let summaries = changes.compactMap { $0["summary"] as? String }
+    #expect(summaries.contains { $0.contains("virtio_scsi") && $0.contains("sd_mod") }, "\(summaries)")
+    #expect(!summaries.contains { $0.hasPrefix("/etc/fstab") }, "sdX names stay on virtio-scsi")
+    try expectSourceUnchanged()
+  }
+
   @Test("OVA -> -o libvirt (embedded): domain defined, disk in the data dir, schema-valid, boots")
   func ovaToLibvirt() throws {
     let f = try GuestFixture.named(Self.fixtureName)
@@ -71,7 +105,7 @@ struct ConvertTests {
     // Checked with virsh in its own process: the embedded driver allows one root per process, and this
     // test process already opened another in the library tests.
     let uri = "qemu:///embed?root=\(data.path)/libvirt"
-    let dump = try Subprocess.run(["virsh", "-c", uri, "dumpxml", f.name], timeout: 120)
+    let dump = try ProcessRunner.run(["virsh", "-c", uri, "dumpxml", f.name], timeout: 120)
     #expect(dump.succeeded, "\(dump.stderr)")
     let xml = dump.stdout
     #expect(xml.contains(data.path + "/images/\(f.name)-sda"))
@@ -80,7 +114,7 @@ struct ConvertTests {
     let again = try V2VRun.run(["convert", "-i", "ova", f.ova, "-o", "libvirt"], environment: ["V2V_DATA_DIR": data.path])
     #expect(again.status == 6, "\(again.stderr)")
     #expect(again.stderr.contains("already exists"))
-    #expect(try Subprocess.run(["virsh", "-c", uri, "undefine", f.name, "--nvram"], timeout: 120).succeeded)
+    #expect(try ProcessRunner.run(["virsh", "-c", uri, "undefine", f.name, "--nvram"], timeout: 120).succeeded)
     try expectSourceUnchanged()
   }
 
@@ -103,15 +137,8 @@ struct ConvertTests {
     #expect(FileManager.default.isExecutableFile(atPath: script))
     let log = out.path + "/console.log"
     // The script as a user runs it (serial console on stdout), with writes discarded (-snapshot).
-    _ = FileManager.default.createFile(atPath: log, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/bash")
-    p.arguments = [script, "-snapshot"]
-    p.standardOutput = FileHandle(forWritingAtPath: log)
-    p.standardError = FileHandle.nullDevice
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    defer { Subprocess.kill(p, grace: 2) }
+    let p = try ProcessRunner.start(["/bin/bash", script, "-snapshot"], stdout: log)
+    defer { p.terminate(grace: 2) }
     let deadline = Date().addingTimeInterval(420)
     var text = ""
     while Date() < deadline && p.isRunning {

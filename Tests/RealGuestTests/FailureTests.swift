@@ -1,17 +1,19 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VCore
+import V2VModel
 import V2VTestSupport
 
 /// Failures through the real binary: one clear line on stderr, the documented exit code, no output that
 /// looks finished, overlays removed, the source untouched.
-@Suite("convert failures", .serialized)
+@Suite("convert failures", .serialized, .offPool)
 struct FailureTests {
   /// A VMX naming a blank 64 MiB disk with an empty ext4 filesystem: no operating system on it.
   static func blankVM(in dir: TempDir) throws -> (vmx: String, disk: String) {
     let disk = dir.path + "/blank.img"
-    #expect(try Subprocess.run(["qemu-img", "create", "-q", "-f", "raw", disk, "64M"]).succeeded)
-    #expect(try Subprocess.run(["mkfs.ext4", "-q", "-F", disk]).succeeded)
+    #expect(try ProcessRunner.run(["qemu-img", "create", "-q", "-f", "raw", disk, "64M"]).succeeded)
+    #expect(try ProcessRunner.run(["mkfs.ext4", "-q", "-F", disk]).succeeded)
     let vmx = dir.path + "/blank.vmx"
     try """
       .encoding = "UTF-8"
@@ -44,9 +46,9 @@ struct FailureTests {
     let (vmx, _) = try Self.blankVM(in: dir)
     let small = dir.path + "/small"
     try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
-    let mount = try Subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small])
+    let mount = try ProcessRunner.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small])
     #expect(mount.succeeded, "mounting a 1 MiB tmpfs needs root: \(mount.stderr)")
-    defer { _ = try? Subprocess.run(["umount", small]) }
+    defer { _ = try? ProcessRunner.run(["umount", small]) }
     let r = try V2VRun.run(["convert", "-i", "vmx", vmx, "-o", "local", "-os", small])
     #expect(r.status == 6)
     #expect(r.stderr.contains("not enough free space"), "\(r.stderr)")
@@ -76,13 +78,9 @@ struct FailureTests {
     let out = dir.path + "/out", work = dir.path + "/work"
     for d in [out, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
     let log = dir.path + "/stdout"
-    FileManager.default.createFile(atPath: log, contents: nil)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: RepoPaths.v2vBinary)
-    p.arguments = ["convert", "-i", "vmx", f.vmx, "-o", "local", "-os", out, "--work-dir", work]
-    p.standardOutput = FileHandle(forWritingAtPath: log)
-    p.standardError = FileHandle.nullDevice
-    try p.run()
+    let p = try ProcessRunner.start(
+      [RepoPaths.v2vBinary, "convert", "-i", "vmx", f.vmx, "-o", "local", "-os", out, "--work-dir", work], stdout: log)
+    defer { p.terminate(grace: 2) }
     // Wait until the appliance is up and the guest is being worked on, then interrupt.
     let deadline = Date().addingTimeInterval(300)
     while Date() < deadline, p.isRunning {
@@ -90,8 +88,8 @@ struct FailureTests {
       Thread.sleep(forTimeInterval: 0.5)
     }
     #expect(!listing(work).isEmpty, "overlays exist while converting")
-    p.terminate()
-    Subprocess.waitForExit(p, timeout: 60)
+    p.send(signal: SIGTERM)  // to v2v alone, as a user's kill would: v2v itself must clean up its children
+    p.waitUntilExit(timeout: 60)
     #expect(p.terminationStatus == 143)
     #expect(listing(out).isEmpty)
     #expect(listing(work).isEmpty, "\(listing(work))")

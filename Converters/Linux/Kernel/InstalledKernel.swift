@@ -1,4 +1,5 @@
 import V2VDrivers
+import V2VModel
 
 /// A kernel installed in the guest: a `/lib/modules/VER` tree with its `/boot/vmlinuz-VER` image.
 public struct InstalledKernel: Sendable, Equatable {
@@ -19,11 +20,16 @@ public struct InstalledKernel: Sendable, Equatable {
   /// Whether the kernel has `module`, loadable or built in.
   public func provides(_ module: String) -> Bool { modules.contains(module) || builtin.contains(module) }
 
-  /// Whether it can find its root disk on virtio (``DriverCatalog/linuxVirtioBootModules``).
-  public var canBootOnVirtio: Bool { DriverCatalog.linuxVirtioBootModules.allSatisfy(provides) }
+  /// Whether it can find its root disk on `bus` (``DriverCatalog/linuxBootModules(for:)``).
+  public func canBoot(on bus: KVMDiskBus) -> Bool { DriverCatalog.linuxBootModules(for: bus).allSatisfy(provides) }
 
-  /// Whether it can also drive virtio-net.
-  public var hasVirtioNetwork: Bool { DriverCatalog.linuxVirtioNetworkModules.allSatisfy(provides) }
+  /// Whether it can drive NICs of `model`.
+  public func canDrive(_ model: NICModel) -> Bool { DriverCatalog.linuxNetworkModules(for: model).allSatisfy(provides) }
+
+  /// The KVM disk buses it can boot from, `preferred` first when it can.
+  public func bootBuses(preferring preferred: KVMDiskBus) -> [KVMDiskBus] {
+    ([preferred] + KVMDiskBus.allCases.filter { $0 != preferred }).filter(canBoot(on:))
+  }
 
   /// The module name of a path in modules.dep / modules.builtin (`kernel/drivers/block/virtio_blk.ko.xz:`
   /// → `virtio_blk`), nil when it does not name a module.

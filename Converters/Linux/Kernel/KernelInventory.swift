@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// Finds the kernels installed in a guest and what each can drive.
 ///

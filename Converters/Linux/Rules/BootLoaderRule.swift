@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// Regenerates grub.cfg with the guest's own generator, then renames the devices it wrote.
 ///

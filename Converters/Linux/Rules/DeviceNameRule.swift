@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// Renames disks in the guest's configuration to the names the target gives them (`/dev/sda1` →
 /// `/dev/vda1`, `/dev/xvdb` → `/dev/vdb`), partition numbers kept.

@@ -1,4 +1,5 @@
 import V2VCore
+import V2VModel
 
 /// Removes the old hypervisor's guest tools, and disables their services in case removal fails.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import V2VCore
+import V2VModel
 import V2VDrivers
 
 /// Puts the virtio drivers into the chosen kernel's initramfs and rebuilds it.
@@ -9,7 +10,10 @@ import V2VDrivers
 /// initramfs shell. The tool is the guest's own: initramfs-tools (Debian, Ubuntu), dracut (RHEL 6+, Fedora,
 /// SLES 12+), or the legacy mkinitrd (RHEL 5, SLES 11). Only the chosen kernel is rebuilt.
 struct InitramfsRule: LinuxRule {
-  static let reason = "virtio drivers in the initramfs, so the kernel finds its root disk on virtio"
+  static let reason = "the target's disk drivers in the initramfs, so the kernel finds its root disk"
+  /// The virtio modules listed even when the guest's module index does not show them (a test tree, a kernel
+  /// whose modules.dep is incomplete): the tool then reports them itself.
+  static let alwaysListed: Set<String> = ["virtio_pci", "virtio_blk", "virtio_scsi", "virtio_net"]
   /// initramfs-tools' list of extra modules.
   static let initramfsToolsModules = "/etc/initramfs-tools/modules"
   /// The dracut drop-in v2v writes.
@@ -18,7 +22,9 @@ struct InitramfsRule: LinuxRule {
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
     guard let kernel = plan.kernel else { return }
     let v = kernel.version
-    let modules = DriverCatalog.linuxVirtioModules
+    // Only modules this kernel has: initramfs tools fail on a module they cannot find (built-in ones need no
+    // mention, and a hardware driver the kernel lacks is simply not there to add).
+    let modules = guest.drivers.initramfs.filter { Self.alwaysListed.contains($0) || kernel.modules.contains($0) }
     if guest.traits.usesInitramfsTools, try guest.hasTool("update-initramfs") {
       let old = try plan.text(Self.initramfsToolsModules) ?? ""
       let new = Self.appendingModules(modules, to: old)
@@ -37,7 +43,6 @@ struct InitramfsRule: LinuxRule {
         summary: "\(Self.dracutConf): add_drivers \(modules.joined(separator: " "))")
       plan.run(["dracut", "-f", "--kver", v, guest.traits.dracutImage(v)], reason: Self.reason)
     } else if try guest.hasTool("mkinitrd") {
-      // Legacy mkinitrd fails on a module it cannot find; built-in drivers need no mention.
       let loadable = modules.filter { kernel.modules.contains($0) }
       let image = guest.traits.mkinitrdImage(v)
       if guest.traits.family == .suse {

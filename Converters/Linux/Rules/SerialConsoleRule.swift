@@ -1,5 +1,6 @@
 import Foundation
 import V2VCore
+import V2VModel
 
 /// Moves the console from the Xen console (hvc0, xvc0) to the serial port ttyS0.
 ///

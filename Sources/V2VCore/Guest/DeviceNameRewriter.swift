@@ -1,3 +1,4 @@
+import V2VModel
 /// One disk rename: references to `from` (`/dev/sda`) and to its partitions (`/dev/sda1`) become `to`
 /// (`/dev/vda`, `/dev/vda1`).
 public struct DeviceRename: Sendable, Equatable, Codable {
@@ -5,11 +6,15 @@ public struct DeviceRename: Sendable, Equatable, Codable {
   public var from: String
   /// The disk as the target will name it (`/dev/vda`).
   public var to: String
+  /// Only the whole name is renamed, never `from` + a partition number: for a source device that is itself a
+  /// partition-style name (a Xen `xvda2` that holds a filesystem with no partition table).
+  public var exact: Bool
 
   /// Creates a rename.
-  public init(from: String, to: String) {
+  public init(from: String, to: String, exact: Bool = false) {
     self.from = from
     self.to = to
+    self.exact = exact
   }
 }
 
@@ -66,7 +71,7 @@ public enum DeviceNameRewriter {
   private static func rename(_ token: String, sorted: [DeviceRename]) -> String? {
     for m in sorted {
       if token == m.from { return m.to }
-      guard token.hasPrefix(m.from) else { continue }
+      guard !m.exact, token.hasPrefix(m.from) else { continue }
       let rest = token.dropFirst(m.from.count)
       guard !rest.isEmpty, rest.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
       // A disk whose name ends in a digit (nvme0n1) takes `p` before the partition number.

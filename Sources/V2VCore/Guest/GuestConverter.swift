@@ -1,11 +1,16 @@
 import V2VModel
 
-/// Rewrites a guest OS for a target: drivers, device names, console, tools.
+/// Rewrites a guest OS for a target platform: drivers, device names, console, tools.
+///
+/// The converter reads the platform from its ``ConversionContext`` and takes its module lists and naming
+/// rules from it; it reports, in ``ConversionReport/capabilities``, what the converted guest can actually
+/// use. ``TargetSettler`` turns that report into the final ``TargetVM``.
 public protocol GuestConverter {
   /// Whether this converter handles the inspected guest.
   func handles(_ inspection: GuestInspection) -> Bool
-  /// Reads the guest and returns the changes needed for `target`, without writing anything (`--dry-run`
-  /// prints these). May throw ``ConversionError`` (no bootable kernel, unsupported guest).
+  /// Reads the guest and returns the changes needed for `context.platform`, without writing anything
+  /// (`--dry-run` prints these), and the capabilities the guest will have once they are applied. May throw
+  /// ``ConversionError`` (no bootable kernel for the platform, unsupported guest).
   func plan(session: GuestSession, inspection: GuestInspection, context: ConversionContext) throws -> ConversionReport
 }
 
@@ -13,46 +18,58 @@ public protocol GuestConverter {
 public struct ConversionContext: Sendable {
   /// The source machine.
   public var source: SourceVM
-  /// Source device name → target device name, for every disk and partition the guest may name
-  /// (`/dev/sda` → `/dev/vda`, `/dev/xvdb` → `/dev/vdb`). Partition numbers are kept by the rules.
-  public var diskNameMap: [(from: String, to: String)]
-  /// The target's disk bus.
-  public var targetBus: Bus
+  /// What the converted guest will run on.
+  public var platform: TargetPlatform
+  /// Source device names → target device names, for every disk the guest may name, built by
+  /// ``DiskNameMap/build(source:platform:)`` from each source disk's own name (`/dev/sda` → `/dev/vda`,
+  /// `/dev/xvda2` → `/dev/vdb` for a partition-style Xen disk). Partition numbers are kept by the rewriter.
+  public var diskNameMap: [DeviceRename]
+  /// The target's device for each source disk, in disk order (`/dev/vda`, `/dev/vdb`; `/dev/sda` on
+  /// virtio-scsi).
+  public var targetDisks: [String]
   /// The conversion appliance kernel's name for each source disk, in disk order (`/dev/sdb` when the
   /// appliance's own disk took `sda`). Tools run in the appliance (grub-mkconfig) write these names; the
   /// fix-up maps them to target names. Nil: assume `/dev/sda`, `/dev/sdb`, … in disk order.
   public var applianceDiskNames: [String]?
 
-  /// Creates a context.
-  public init(source: SourceVM, diskNameMap: [(from: String, to: String)], targetBus: Bus = .virtio) {
+  /// Creates a context; the disk name map and target devices follow from the source and the platform.
+  public init(source: SourceVM, platform: TargetPlatform = .kvmDefault, applianceDiskNames: [String]? = nil) {
     self.source = source
-    self.diskNameMap = diskNameMap
-    self.targetBus = targetBus
+    self.platform = platform
+    self.diskNameMap = DiskNameMap.build(source: source, platform: platform)
+    self.targetDisks = source.disks.indices.map { platform.diskDevice($0) }
+    self.applianceDiskNames = applianceDiskNames
   }
 
-  /// The usual map for `count` disks on virtio: every source naming scheme (sdX, hdX, xvdX, vdX) of disk i
-  /// → vd<i>. The appliance names disks sdX in the same order, so this also maps the appliance's view.
-  public static func virtioNameMap(diskCount: Int) -> [(from: String, to: String)] {
-    var map: [(String, String)] = []
-    for i in 0..<max(diskCount, 1) {
-      let letter = DeviceNames.letters(i)
-      for prefix in ["sd", "hd", "xvd"] { map.append(("/dev/\(prefix)\(letter)", "/dev/vd\(letter)")) }
+  /// The appliance kernel's names for the disks (``applianceDiskNames``, else `/dev/sda`, `/dev/sdb`, … in
+  /// disk order) → the target's names: what tools run in the appliance wrote must become what the target
+  /// will see.
+  public var applianceRenames: [DeviceRename] {
+    targetDisks.enumerated().map { i, target in
+      let name = applianceDiskNames.flatMap { i < $0.count ? $0[i] : nil } ?? "/dev/sd\(DeviceNames.letters(i))"
+      return DeviceRename(from: name, to: target)
     }
-    return map
   }
 }
 
-/// Linux disk naming helpers.
-public enum DeviceNames {
-  /// 0 → `a`, 25 → `z`, 26 → `aa` (the kernel's sd naming).
-  public static func letters(_ index: Int) -> String {
-    var i = index
-    var s = ""
-    repeat {
-      s = String(UnicodeScalar(UInt8(97 + i % 26))) + s
-      i = i / 26 - 1
-    } while i >= 0
-    return s
+/// What a converter decided and did.
+public struct ConversionReport: Sendable, Equatable, Codable {
+  /// Changes, in the order they were (or would be) applied.
+  public var changes: [GuestChange] = []
+  /// Things the user should know (a service disabled instead of removed, an interface name that will change).
+  public var warnings: [String] = []
+  /// The kernel the converted guest will boot (Linux), e.g. `6.1.0-26-amd64`.
+  public var bootKernel: String?
+  /// What the converted guest can use: the buses and NIC models it has drivers for, its clock, console.
+  public var capabilities = GuestCapabilities()
+
+  /// Creates an empty report.
+  public init() {}
+
+  /// Whether the guest has a serial console configured after conversion.
+  public var serialConsole: Bool {
+    get { capabilities.serialConsole }
+    set { capabilities.serialConsole = newValue }
   }
 }
 
@@ -66,8 +83,8 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible {
   case rootNotFound(String, [String])
   /// No converter handles this guest.
   case unsupportedGuest(String)
-  /// No installed kernel can drive virtio.
-  case noVirtioKernel([String])
+  /// No installed kernel can boot on the target's disk bus (`virtio-blk`, `virtio-scsi`).
+  case noKernelForBus(String, [String])
   /// A command run in the guest failed.
   case guestCommandFailed(String, String)
 
@@ -77,8 +94,9 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible {
     case .multipleRoots(let r): return "several operating systems found (\(r.joined(separator: ", "))); choose one with --root"
     case .rootNotFound(let r, let all): return "--root \(r): not an operating system root (found: \(all.joined(separator: ", ")))"
     case .unsupportedGuest(let g): return "unsupported guest: \(g)"
-    case .noVirtioKernel(let ks):
-      return "no installed kernel can drive virtio (kernels found: \(ks.isEmpty ? "none" : ks.joined(separator: ", ")))"
+    case .noKernelForBus(let bus, let ks):
+      return "no installed kernel can boot from \(bus) disks (kernels found: \(ks.isEmpty ? "none" : ks.joined(separator: ", ")))"
+        + (bus == "virtio-blk" ? "" : "; try --block-driver virtio-blk")
     case .guestCommandFailed(let what, let why): return "\(what): \(why)"
     }
   }

@@ -1,12 +1,19 @@
+import V2VModel
 /// A guest's filesystems, mounted and ready to read, change, and run the guest's own tools in.
 ///
 /// The real implementation is a libguestfs appliance (V2VGuestfs); tests use a fake over a directory tree
 /// (V2VTestSupport). Paths are guest paths (`/etc/fstab`). Converters speak only this protocol.
 public protocol GuestSession: AnyObject {
-  /// The file's content as text, nil when it does not exist.
-  func readText(_ path: String) throws -> String?
-  /// Replaces (or creates) a file.
-  func writeText(_ path: String, _ content: String) throws
+  /// The file's content, nil when nothing is there or it is not a regular file (following links). Any size.
+  func readFile(_ path: String) throws -> [UInt8]?
+  /// Replaces (or creates) a regular file, following links. The parent directory must exist. An existing file
+  /// keeps its mode and owner; a new one gets 0644, owned by root (see ``setMode(_:_:)``, ``setOwner(_:uid:gid:)``).
+  func writeFile(_ path: String, _ bytes: [UInt8]) throws
+  /// Copies a host file into the guest, streamed (for large files: drivers, firmware, bootloader images).
+  /// Same rules as ``writeFile(_:_:)``.
+  func upload(hostPath: String, to guestPath: String) throws
+  /// Copies a guest file to the host, streamed; throws when it is missing or not a regular file.
+  func download(_ guestPath: String, toHostPath hostPath: String) throws
   /// Whether anything exists at `path` (following links).
   func exists(_ path: String) throws -> Bool
   /// Whether `path` is a directory (following links).
@@ -17,81 +24,43 @@ public protocol GuestSession: AnyObject {
   func readLink(_ path: String) throws -> String?
   /// Removes a file or link (no error when missing).
   func remove(_ path: String) throws
-  /// Creates a directory and its parents.
-  func makeDirectory(_ path: String) throws
+  /// Creates a directory and its parents (no error when it exists). `mode` (not subject to the umask) and
+  /// `owner` are then set on `path` itself, also when it already existed; new parents get the defaults.
+  /// Call as `makeDirectory(path)`, `makeDirectory(path, mode: 0o700)` or `makeDirectory(path, owner: (0, 0))`.
+  func makeDirectory(_ path: String, mode: Int?, owner: (uid: Int, gid: Int)?) throws
+  /// Sets the permission bits (07777) of `path`, following links.
+  func setMode(_ path: String, _ mode: Int) throws
+  /// Sets the numeric owner and group of `path`, following links. Clears set-user/group-ID bits of a
+  /// regular file, as chown(2) does: set the mode afterwards.
+  func setOwner(_ path: String, uid: Int, gid: Int) throws
+  /// Size, permission bits (07777, no file type) and numeric owner of `path` (following links); nil when
+  /// nothing is there.
+  func fileInfo(_ path: String) throws -> (size: Int64, mode: Int, uid: Int, gid: Int)?
   /// Runs a program inside the guest (chrooted), returning its stdout; throws on a non-zero exit.
   func run(_ argv: [String]) throws -> String
 }
 
 extension GuestSession {
+  /// The file's content as text (UTF-8, invalid sequences replaced), nil when it does not exist.
+  public func readText(_ path: String) throws -> String? {
+    try readFile(path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// Replaces (or creates) a text file (see ``writeFile(_:_:)``).
+  public func writeText(_ path: String, _ content: String) throws { try writeFile(path, Array(content.utf8)) }
+
+  /// Creates a directory and its parents, optionally setting the mode of `path` (see
+  /// ``makeDirectory(_:mode:owner:)``).
+  public func makeDirectory(_ path: String, mode: Int? = nil) throws { try makeDirectory(path, mode: mode, owner: nil) }
+
+  /// Creates a directory and its parents and sets the owner of `path` (see ``makeDirectory(_:mode:owner:)``).
+  public func makeDirectory(_ path: String, owner: (uid: Int, gid: Int)) throws {
+    try makeDirectory(path, mode: nil, owner: owner)
+  }
+
   /// Lines of a text file, empty when it does not exist.
   public func lines(_ path: String) throws -> [String] {
     guard let t = try readText(path) else { return [] }
     return t.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   }
-}
-
-/// What inspection found about the guest OS.
-public struct GuestInspection: Sendable, Equatable, Codable {
-  /// The root filesystem device as the appliance sees it (`/dev/sda1`).
-  public var root: String
-  /// `linux`, `windows`, …
-  public var type: String
-  /// `debian`, `ubuntu`, `rhel`, `centos`, `fedora`, `sles`, `opensuse`, …
-  public var distro: String
-  /// Major version.
-  public var majorVersion: Int
-  /// Minor version.
-  public var minorVersion: Int
-  /// Product name (`Debian GNU/Linux 12 (bookworm)`).
-  public var productName: String
-  /// `x86_64`, `i386`, …
-  public var arch: String
-  /// Hostname.
-  public var hostname: String
-  /// `deb`, `rpm`, …
-  public var packageFormat: String
-  /// `apt`, `dnf`, `yum`, `zypper`, …
-  public var packageManagement: String
-  /// Mountpoint → device, as the guest mounts them (appliance device names).
-  public var mountpoints: [String: String]
-  /// Windows system root (`/Windows`), for Windows guests.
-  public var windowsSystemRoot: String?
-
-  /// Creates an inspection result.
-  public init(
-    root: String, type: String, distro: String, majorVersion: Int, minorVersion: Int, productName: String,
-    arch: String, hostname: String, packageFormat: String, packageManagement: String,
-    mountpoints: [String: String], windowsSystemRoot: String? = nil
-  ) {
-    self.root = root
-    self.type = type
-    self.distro = distro
-    self.majorVersion = majorVersion
-    self.minorVersion = minorVersion
-    self.productName = productName
-    self.arch = arch
-    self.hostname = hostname
-    self.packageFormat = packageFormat
-    self.packageManagement = packageManagement
-    self.mountpoints = mountpoints
-    self.windowsSystemRoot = windowsSystemRoot
-  }
-
-  /// The guest family the converters dispatch on.
-  public var family: GuestFamily {
-    if type == "windows" { return .windows }
-    switch distro {
-    case "debian", "ubuntu", "linuxmint", "kalilinux": return .debian
-    case "rhel", "centos", "fedora", "rocky", "almalinux", "oraclelinux", "scientificlinux", "redhat-based", "circle":
-      return .redHat
-    case "sles", "suse-based", "opensuse": return .suse
-    default: return type == "linux" ? .otherLinux : .unknown
-    }
-  }
-}
-
-/// Families of guests that share conversion tools.
-public enum GuestFamily: String, Sendable, Codable {
-  case debian, redHat = "redhat", suse, otherLinux = "other-linux", windows, unknown
 }

@@ -1,3 +1,4 @@
+import V2VModel
 import Foundation
 
 /// How qemu (and the libguestfs appliance) runs guests.

@@ -1,4 +1,6 @@
+import V2VModel
 import Foundation
+import V2VProcess
 
 /// Finds out, for real, whether qemu can run guests with KVM on this host, and remembers the answer.
 ///
@@ -53,14 +55,14 @@ public struct AcceleratorProbe: Sendable {
     }
     guard FileManager.default.fileExists(atPath: "/dev/kvm") else { return verdict(.tcg, "/dev/kvm does not exist") }
     guard access("/dev/kvm", R_OK | W_OK) == 0 else { return verdict(.tcg, "/dev/kvm is not readable and writable by this user") }
-    guard let qemu = Subprocess.which("qemu-system-x86_64") else { return verdict(.tcg, "qemu-system-x86_64 not found") }
+    guard let qemu = ProcessRunner.which("qemu-system-x86_64") else { return verdict(.tcg, "qemu-system-x86_64 not found") }
     guard let kernel = Self.hostKernel() else { return verdict(.tcg, "no readable kernel in /boot to probe KVM with") }
     let argv = [
       qemu, "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "256", "-nodefaults", "-display", "none",
       "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-append", "console=ttyS0 panic=-1 loglevel=4",
     ]
-    let r: Subprocess.Result
-    do { r = try Subprocess.run(argv, timeout: timeout) } catch { return verdict(.tcg, "cannot run qemu: \(error)") }
+    let r: ProcessRunner.Result
+    do { r = try ProcessRunner.run(argv, timeout: timeout) } catch { return verdict(.tcg, "cannot run qemu: \(error)") }
     let out = r.stdout + r.stderr
     if out.contains("VFS: Unable to mount root") || out.contains("Kernel panic") {
       return verdict(.kvm, "KVM boots a kernel")
@@ -75,7 +77,7 @@ public struct AcceleratorProbe: Sendable {
     var u = utsname()
     uname(&u)
     let release = withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    let qemu = (try? Subprocess.run(["qemu-system-x86_64", "--version"], timeout: 10))?.stdout
+    let qemu = (try? ProcessRunner.run(["qemu-system-x86_64", "--version"], timeout: 10))?.stdout
       .split(separator: "\n").first.map(String.init) ?? "no-qemu"
     return "\(release) | \(qemu)"
   }

@@ -1,4 +1,6 @@
+import V2VModel
 import Foundation
+import V2VProcess
 
 /// One thing `v2v doctor` checks about the host.
 public protocol HostCheck {
@@ -116,10 +118,10 @@ public struct ToolCheck: HostCheck {
   }
 
   public func run() -> CheckResult {
-    guard let path = Subprocess.which(program) else {
+    guard let path = ProcessRunner.which(program) else {
       return CheckResult(.fail, "not found", fix: "apt-get install \(package)  (or run scripts/setup-host.sh)")
     }
-    let out = (try? Subprocess.run([path] + versionArgs, timeout: 20)).map { $0.stdout + $0.stderr } ?? ""
+    let out = (try? ProcessRunner.run([path] + versionArgs, timeout: 20)).map { $0.stdout + $0.stderr } ?? ""
     let line = out.split(separator: "\n").first.map(String.init) ?? "present"
     return CheckResult(.pass, "\(path): \(line)")
   }
@@ -143,9 +145,7 @@ public struct FreeSpaceCheck: HostCheck {
   public func run() -> CheckResult {
     var dir = directory
     while !FileManager.default.fileExists(atPath: dir) && dir != "/" { dir = (dir as NSString).deletingLastPathComponent }
-    var s = statvfs()
-    guard statvfs(dir, &s) == 0 else { return CheckResult(.fail, "cannot stat \(dir)") }
-    let free = UInt64(s.f_bavail) * UInt64(s.f_frsize)
+    guard let free = OutputChecks.freeBytes(dir) else { return CheckResult(.fail, "cannot stat \(dir)") }
     let text = "\(ByteFormat.gib(free)) free in \(dir)"
     if free < minimumBytes {
       return CheckResult(.fail, text, fix: "free space or choose another directory (need at least \(ByteFormat.gib(minimumBytes)))")

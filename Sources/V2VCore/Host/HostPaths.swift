@@ -1,3 +1,4 @@
+import V2VModel
 import Foundation
 
 /// Where v2v keeps its state on this host.

@@ -5,6 +5,8 @@ import V2VModel
 public struct ConversionRequest: Sendable {
   /// The source machine, as a reader found it.
   public var source: SourceVM
+  /// What the converted machine will run on (`--block-driver`; physical hardware for V2P).
+  public var platform: TargetPlatform = .kvmDefault
   /// Which OS to convert when the disks hold several (`--root`).
   public var rootChoice: RootChoice = .single
   /// KVM or TCG for the appliance and the test boot.
@@ -21,9 +23,8 @@ public struct ConversionRequest: Sendable {
   public var overwrite = false
   /// Where overlays live during the conversion (removed afterwards).
   public var workDirectory: String = NSTemporaryDirectory()
-  /// How the target is planned: name, disk format and allocation, network mappings, overrides. Its
-  /// `outputDirectory` is set by the pipeline from the writer.
-  public var plan = PlanOptions(outputDirectory: "/")
+  /// How the target is planned: name, disk format and allocation, network mappings, overrides.
+  public var plan = PlanOptions()
   /// Verbose appliance and detail output (`-v`).
   public var verbose = false
 
@@ -33,15 +34,19 @@ public struct ConversionRequest: Sendable {
 
 /// What a conversion did, for the summary and `--json`.
 public struct ConversionResult: Sendable, Codable {
+  /// The job that produced it.
+  public var job: String
   /// Output name.
   public var name: String
-  /// Output kind (`local`, `libvirt`, `qemu`).
-  public var output: String
+  /// Output kind.
+  public var output: OutputKind
+  /// The platform the guest was converted for, as settled (`KVM, virtio-scsi disks, virtio NICs`).
+  public var platform: TargetPlatform
   /// What was created (paths, libvirt domain).
   public var artifacts: [String]
   /// What inspection found.
   public var guest: GuestInspection?
-  /// Changes made (or, for a dry run, that would be made) and warnings.
+  /// Changes made (or, for a dry run, that would be made), warnings and the guest's capabilities.
   public var conversion: ConversionReport
   /// Warnings from every stage.
   public var warnings: [String]
@@ -49,7 +54,7 @@ public struct ConversionResult: Sendable, Codable {
   public var boot: BootResult?
   /// Seconds per stage, in order.
   public var stages: [StageTime]
-  /// Appliance starts (one per conversion).
+  /// Appliance starts (one per conversion, two with the filesystem read-back).
   public var applianceStarts: Int
   /// Bytes allocated by the output disks.
   public var outputBytes: UInt64

@@ -1,4 +1,6 @@
 import Foundation
+import V2VModel
+import V2VProcess
 
 /// Copies the converted overlays to the output with `qemu-img convert`: sparse by default (unallocated and
 /// zero blocks are not written), or preallocated.
@@ -10,25 +12,32 @@ public struct DiskCopier: Sendable {
   public init(allocation: DiskAllocation = .sparse) { self.allocation = allocation }
 
   /// The qemu-img command line (exposed for tests and the benchmark).
-  public func arguments(from source: String, sourceFormat: String, to destination: String, format: String) -> [String] {
+  public func arguments(from source: String, sourceFormat: String, to destination: DiskDestination) -> [String] {
+    let format = destination.format.rawValue
     var a = ["qemu-img", "convert", "-p", "-f", sourceFormat, "-O", format, "-W", "-m", "16"]
+    if destination.exists {
+      // Onto a destination that must not be created or truncated (a block device, a pre-made volume).
+      a.insert("-n", at: 3)
+      if allocation == .preallocated { a += ["-S", "0"] }
+      return a + [source, destination.path]
+    }
     switch (allocation, format) {
     case (.preallocated, "qcow2"): a += ["-o", "preallocation=falloc", "-S", "0"]
     case (.preallocated, _): a += ["-S", "0"]
     case (.sparse, "qcow2"): a += ["-o", "compat=1.1"]
     case (.sparse, _): break
     }
-    return a + [source, destination]
+    return a + [source, destination.path]
   }
 
   /// Copies, reporting progress as a fraction 0…1.
   public func copy(
-    from source: String, sourceFormat: String = "qcow2", to destination: String, format: String,
+    from source: String, sourceFormat: String = "qcow2", to destination: DiskDestination,
     progress: (Double) -> Void
   ) throws {
-    let argv = arguments(from: source, sourceFormat: sourceFormat, to: destination, format: format)
+    let argv = arguments(from: source, sourceFormat: sourceFormat, to: destination)
     var lastError = ""
-    let status = try Subprocess.stream(argv) { chunk, isStderr in
+    let status = try ProcessRunner.stream(argv) { chunk, isStderr in
       if isStderr {
         lastError += chunk
         return
@@ -43,7 +52,7 @@ public struct DiskCopier: Sendable {
     }
     guard status == 0 else {
       let why = lastError.split(separator: "\n").last.map(String.init) ?? "qemu-img exited with status \(status)"
-      throw CopyError(destination: destination, message: why)
+      throw CopyError(destination: destination.path, message: why)
     }
   }
 }

@@ -1,3 +1,4 @@
+import V2VModel
 import Foundation
 
 /// An overlay disk handed to the appliance: the copy-on-write file the conversion writes to.

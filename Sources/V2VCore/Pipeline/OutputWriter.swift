@@ -1,38 +1,89 @@
 import Foundation
 import V2VModel
 
-/// Where a conversion's result goes (`-o local|libvirt|qemu`). The pipeline copies disks to temporary names
-/// in ``diskDirectory()``, renames them, then calls ``commit(_:domainXML:overwrite:)`` to write the metadata
-/// last, so nothing looks finished before everything is.
-public protocol OutputWriter {
-  /// `local`, `libvirt`, `qemu`.
-  var kind: String { get }
-  /// Where the disks go; checked to exist and be writable.
-  func diskDirectory() throws -> String
-  /// Fails before any slow work if output of this name already exists (files, a libvirt domain), unless
-  /// `overwrite`.
-  func checkConflicts(_ target: TargetVM, overwrite: Bool) throws
-  /// Writes or defines the metadata once the disks are in place; returns what was created (paths, URIs).
-  func commit(_ target: TargetVM, domainXML: String, overwrite: Bool) throws -> [String]
-  /// Files this writer's metadata occupies (checked for conflicts, removed on failure).
-  func metadataFiles(_ target: TargetVM) -> [String]
+/// Where a conversion's result goes (`-o local|libvirt|qemu`, later physical media). The writer owns where
+/// the bytes go; the pipeline owns the order, in phases (as the best converters shape their outputs):
+///
+/// 1. ``plan(_:request:)`` — before any slow work: resolve and check destinations (names, conflicts, free
+///    space, a device's safety checks) and say where each disk will end up. Writes nothing.
+/// 2. ``open(_:)`` — after the guest is converted: one writable destination per disk (a temporary file, a
+///    libvirt volume's path, a block device). Nothing opened may look finished.
+/// 3. The pipeline's copier writes each converted disk into its destination (sparse, with progress;
+///    `qemu-img convert -n` onto a destination that must exist already).
+/// 4. ``finalize(_:domainXML:)`` — make it real: rename, write metadata, define the domain. Or, on any
+///    failure after ``open(_:)``, ``rollback()``: remove what was opened and anything half-finalised.
+public protocol OutputWriter: AnyObject {
+  /// Which output this is.
+  var kind: OutputKind { get }
+  /// Phase 1: checks destinations for `target` and returns where each disk goes, in disk order.
+  func plan(_ target: TargetVM, request: OutputRequest) throws -> OutputPlan
+  /// Phase 2: one writable destination per disk of the plan.
+  func open(_ plan: OutputPlan) throws -> [DiskDestination]
+  /// Phase 4: makes the copied disks and the metadata final; returns what was created (paths, URIs).
+  func finalize(_ target: TargetVM, domainXML: String) throws -> [String]
+  /// Undoes ``open(_:)`` and any part of ``finalize(_:domainXML:)`` that ran. Never throws.
+  func rollback()
 }
 
-/// A writer whose disks and metadata files all go into one directory (`-o local`, `-o qemu`).
-public protocol DirectoryOutputWriter: OutputWriter {
-  /// The output directory (`-os`).
-  var directory: String { get }
+/// Output kinds (`-o`).
+public enum OutputKind: String, Sendable, Equatable, Codable, CaseIterable {
+  /// Disks and `NAME.xml` in a directory.
+  case local
+  /// Disks in a pool or directory, the domain defined through the libvirt API.
+  case libvirt
+  /// Disks and a `NAME.sh` qemu script in a directory.
+  case qemu
 }
 
-extension DirectoryOutputWriter {
-  public func diskDirectory() throws -> String {
-    let dir = URL(fileURLWithPath: directory).standardizedFileURL.path
-    try OutputChecks.writableDirectory(dir)
-    return dir
+/// What the pipeline tells a writer when planning.
+public struct OutputRequest: Sendable, Equatable {
+  /// Disk image format (`-of`).
+  public var format: OutputDiskFormat
+  /// Replace an existing output of the same name (`--overwrite`).
+  public var overwrite: Bool
+  /// About how many bytes the output disks will take (checked against free space); 0 skips the check.
+  public var estimatedBytes: UInt64
+
+  /// Creates a request.
+  public init(format: OutputDiskFormat, overwrite: Bool = false, estimatedBytes: UInt64 = 0) {
+    self.format = format
+    self.overwrite = overwrite
+    self.estimatedBytes = estimatedBytes
   }
+}
 
-  public func checkConflicts(_ target: TargetVM, overwrite: Bool) throws {
-    try OutputChecks.noConflicts(target.disks.map(\.path) + metadataFiles(target), overwrite: overwrite)
+/// A writer's plan: where each disk ends up, and what else it will create.
+public struct OutputPlan: Sendable, Equatable {
+  /// Final path of each disk, in disk order (what the domain XML names).
+  public var diskPaths: [String]
+  /// Metadata files it will write (domain XML, script), for conflict checks and reports.
+  public var metadataFiles: [String]
+  /// Disk format.
+  public var format: OutputDiskFormat
+
+  /// Creates a plan.
+  public init(diskPaths: [String], metadataFiles: [String] = [], format: OutputDiskFormat) {
+    self.diskPaths = diskPaths
+    self.metadataFiles = metadataFiles
+    self.format = format
+  }
+}
+
+/// One writable place for one converted disk.
+public struct DiskDestination: Sendable, Equatable {
+  /// Where the copier writes.
+  public var path: String
+  /// The format to write.
+  public var format: OutputDiskFormat
+  /// Whether the destination exists and must be written in place (a block device, a pre-created volume):
+  /// the copier then uses `qemu-img convert -n` and never creates or truncates it.
+  public var exists: Bool
+
+  /// Creates a destination.
+  public init(path: String, format: OutputDiskFormat, exists: Bool = false) {
+    self.path = path
+    self.format = format
+    self.exists = exists
   }
 }
 
@@ -64,7 +115,7 @@ public enum OutputError: Error, Equatable, CustomStringConvertible {
   }
 }
 
-/// Checks shared by writers.
+/// Checks shared by writers and `v2v doctor`.
 public enum OutputChecks {
   /// The directory exists and is writable.
   public static func writableDirectory(_ dir: String) throws {
@@ -75,11 +126,18 @@ public enum OutputChecks {
     guard access(dir, W_OK) == 0 else { throw OutputError.notWritable(dir) }
   }
 
-  /// Free bytes in the filesystem holding `dir`.
+  /// Free bytes in the filesystem holding `dir` (the one free-space reading in v2v).
   public static func freeBytes(_ dir: String) -> UInt64? {
     var s = statvfs()
     guard statvfs(dir, &s) == 0 else { return nil }
     return UInt64(s.f_bavail) * UInt64(s.f_frsize)
+  }
+
+  /// Fails when `need` bytes do not fit in `dir`'s filesystem.
+  public static func space(_ dir: String, need: UInt64) throws {
+    if need > 0, let free = freeBytes(dir), free < need {
+      throw OutputError.insufficientSpace(directory: dir, needBytes: need, haveBytes: free)
+    }
   }
 
   /// Fails when `paths` exist and `overwrite` is false.

@@ -1,5 +1,6 @@
 import Foundation
 import V2VModel
+import V2VProcess
 
 /// Copy-on-write overlays over the source disks: the conversion writes only to these; the source is opened
 /// read-only as their backing file and never written.
@@ -23,22 +24,29 @@ public enum Overlays {
     }
   }
 
-  /// Creates one qcow2 overlay per disk in `directory` (`overlay-sda.qcow2`, …) with `qemu-img create`.
+  /// Creates one qcow2 overlay per disk in `directory` (`overlay-sda.qcow2`, …).
   public static func create(for disks: [Disk], in directory: String) throws -> [OverlayDisk] {
     try disks.enumerated().map { i, d in
       let (file, format) = backing(for: d)
-      let path = "\(directory)/overlay-sd\(DeviceNames.letters(i)).qcow2"
-      let r = try Subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", file, path], timeout: 120)
-      guard r.succeeded else {
-        throw SourceDiskError(path: d.source.displayPath, message: r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
-      }
-      return OverlayDisk(path: path)
+      return try create(over: file, format: format, at: "\(directory)/overlay-sd\(DeviceNames.letters(i)).qcow2", displayPath: d.source.displayPath)
     }
+  }
+
+  /// Creates a qcow2 overlay at `path` whose backing file is `file` (opened read-only by whoever uses the
+  /// overlay, never written) with `qemu-img create`: the one way v2v makes overlays, for the conversion and
+  /// for the test boot's read-back.
+  public static func create(over file: String, format: String, at path: String, displayPath: String? = nil) throws -> OverlayDisk {
+    let r = try ProcessRunner.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", file, path], timeout: 120)
+    guard r.succeeded else {
+      throw SourceDiskError(path: displayPath ?? file, message: r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    JobScope.current?.removeOnCancel(path)
+    return OverlayDisk(path: path)
   }
 
   /// Virtual size of an image in bytes (`qemu-img info`).
   public static func virtualSize(_ path: String) throws -> UInt64 {
-    let r = try Subprocess.run(["qemu-img", "info", "--output=json", path], timeout: 60)
+    let r = try ProcessRunner.run(["qemu-img", "info", "--output=json", path], timeout: 60)
     guard r.succeeded, let data = r.stdout.data(using: .utf8),
       let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any],
       let size = (obj["virtual-size"] as? NSNumber)?.uint64Value

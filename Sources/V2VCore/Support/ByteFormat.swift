@@ -1,3 +1,4 @@
+import V2VModel
 /// Human-readable sizes.
 public enum ByteFormat {
   /// `1.5 GiB`.

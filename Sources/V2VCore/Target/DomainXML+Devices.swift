@@ -6,7 +6,10 @@ extension DomainXML {
     XMLElement("devices") {
       for d in vm.disks { disk(d) }
       for m in vm.removableMedia { removable(m) }
-      if vm.removableMedia.contains(where: { $0.bus == .sata }) {
+      if vm.disks.contains(where: { $0.bus == .scsi }) {
+        XMLElement("controller", [("type", "scsi"), ("index", "0"), ("model", "virtio-scsi")])
+      }
+      if vm.removableMedia.contains(where: { $0.bus == .sata }) || vm.disks.contains(where: { $0.bus == .sata }) {
         XMLElement("controller", [("type", "sata"), ("index", "0")])
       }
       if vm.removableMedia.contains(where: { $0.bus == .fdc }) {
@@ -28,10 +31,12 @@ extension DomainXML {
           XMLElement("listen", [("type", "address"), ("address", listen)])
         }
       }
-      XMLElement("video") { XMLElement("model", [("type", vm.video)]) }
-      XMLElement("memballoon", [("model", "virtio")])
-      XMLElement("rng", [("model", "virtio")]) {
-        XMLElement("backend", [("model", "random")], text: "/dev/urandom")
+      XMLElement("video") { XMLElement("model", [("type", vm.video.rawValue)]) }
+      XMLElement("memballoon", [("model", vm.memoryBalloon ? "virtio" : "none")])
+      if vm.virtioRNG {
+        XMLElement("rng", [("model", "virtio")]) {
+          XMLElement("backend", [("model", "random")], text: "/dev/urandom")
+        }
       }
     }
   }
@@ -39,7 +44,7 @@ extension DomainXML {
   /// A hard disk: `discard='unmap'` so the guest's TRIM keeps sparse images sparse.
   static func disk(_ d: TargetDisk) -> XMLElement {
     XMLElement("disk", [("type", "file"), ("device", "disk")]) {
-      XMLElement("driver", [("name", "qemu"), ("type", d.format), ("discard", "unmap")])
+      XMLElement("driver", [("name", "qemu"), ("type", d.format.rawValue), ("discard", "unmap")])
       XMLElement("source", [("file", d.path)])
       XMLElement("target", [("dev", d.dev), ("bus", d.bus.rawValue)])
       if let order = d.bootOrder { XMLElement("boot", [("order", String(order))]) }
@@ -68,7 +73,7 @@ extension DomainXML {
     return XMLElement("interface", [("type", type)]) {
       if let mac = n.mac { XMLElement("mac", [("address", mac)]) }
       source
-      XMLElement("model", [("type", n.model)])
+      XMLElement("model", [("type", n.model.rawValue)])
     }
   }
 }

@@ -25,33 +25,21 @@ public enum DomainXML {
     case custom(String)
   }
 
-  /// The guest's real-time clock base.
-  public enum ClockOffset: String, Sendable, Equatable {
-    /// UTC (Linux and most guests).
-    case utc
-    /// The host's local time (Windows keeps its RTC in local time).
-    case localtime
-  }
-
   /// Rendering choices that are not part of the machine itself.
   public struct Options: Sendable, Equatable {
     /// KVM gives `type='kvm'`, TCG `type='qemu'`.
     public var accelerator: Accelerator
     /// The CPU mode; nil picks host-model under KVM and maximum under TCG.
     public var cpuMode: CPUMode?
-    /// RTC base; `.localtime` for Windows guests.
-    public var clock: ClockOffset
     /// Address VNC listens on; nil for no graphics device.
     public var vncListen: String?
 
     /// Creates options.
     public init(
-      accelerator: Accelerator = .kvm, cpuMode: CPUMode? = nil, clock: ClockOffset = .utc,
-      vncListen: String? = "127.0.0.1"
+      accelerator: Accelerator = .kvm, cpuMode: CPUMode? = nil, vncListen: String? = "127.0.0.1"
     ) {
       self.accelerator = accelerator
       self.cpuMode = cpuMode
-      self.clock = clock
       self.vncListen = vncListen
     }
 
@@ -76,7 +64,7 @@ public enum DomainXML {
         if vm.firmware == .uefi && vm.secureBoot { XMLElement("smm", [("state", "on")]) }
       }
       cpu(vm, mode: options.effectiveCPUMode)
-      XMLElement("clock", [("offset", options.clock.rawValue)]) {
+      XMLElement("clock", [("offset", vm.clock.rawValue)]) {
         XMLElement("timer", [("name", "rtc"), ("tickpolicy", "catchup")])
         XMLElement("timer", [("name", "pit"), ("tickpolicy", "delay")])
         XMLElement("timer", [("name", "hpet"), ("present", "no")])
@@ -118,7 +106,7 @@ public enum DomainXML {
   }
 
   static func os(_ vm: TargetVM) -> XMLElement {
-    let type = XMLElement("type", [("arch", "x86_64"), ("machine", vm.machine)], text: "hvm")
+    let type = XMLElement("type", [("arch", "x86_64"), ("machine", vm.machine.rawValue)], text: "hvm")
     guard vm.firmware == .uefi else { return XMLElement("os", children: [type]) }
     return XMLElement("os", [("firmware", "efi")]) {
       type

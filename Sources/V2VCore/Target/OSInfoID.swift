@@ -1,3 +1,4 @@
+import V2VModel
 /// libosinfo identifiers: the short id inspection produces (`debian12`) and the URI libvirt's metadata and
 /// virt-manager use (`http://debian.org/debian/12`).
 public enum OSInfoID {

@@ -1,3 +1,4 @@
+import V2VModel
 /// Why a target cannot be planned (a usage error: nothing has been read or written yet).
 public enum PlanError: Error, Equatable, CustomStringConvertible {
   /// The target name is unusable; the reason says why.
@@ -8,16 +9,12 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
   case invalidMemory(UInt64)
   /// vCPU count below one.
   case invalidVCPUs(Int)
-  /// The output directory is not an absolute path.
-  case relativeOutputDirectory(String)
   /// A `--network`/`--bridge` argument could not be parsed.
   case badMapping(NetworkMapping.Kind, String, String)
   /// Two `IN:OUT` mappings of one option name the same source.
   case duplicateMapping(NetworkMapping.Kind, String)
   /// Two bare defaults for one option.
   case duplicateDefault(NetworkMapping.Kind, String, String)
-  /// The video model is not one libvirt and qemu both know.
-  case invalidVideoModel(String)
 
   /// One line for the user.
   public var description: String {
@@ -27,14 +24,12 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case .noDisks: return "the source has no hard disks; there is nothing to convert"
     case .invalidMemory(let m): return "invalid memory size \(m) bytes: must be at least 1 MiB"
     case .invalidVCPUs(let n): return "invalid vCPU count \(n): must be at least 1"
-    case .relativeOutputDirectory(let d): return "output directory \(quoted(d)) must be an absolute path"
     case .badMapping(let k, let arg, let why): return "--\(k.rawValue) \(quoted(arg)): \(why)"
     case .duplicateMapping(let k, let name):
       return "--\(k.rawValue): source \(k.rawValue) \(quoted(name)) is mapped twice"
     case .duplicateDefault(let k, let a, let b):
       return
         "--\(k.rawValue): two defaults given (\(quoted(a)) and \(quoted(b))); use IN:OUT to map one source \(k.rawValue)"
-    case .invalidVideoModel(let v): return "unknown video model \(quoted(v)) (use virtio, vga, qxl, bochs or cirrus)"
     }
   }
 

@@ -3,8 +3,8 @@ import V2VModel
 
 /// What the user asked of the output (`-on`, `-of`, `-oa`, `--network`, `--bridge`, …), as the planner reads it.
 ///
-/// The output directory is the writer's ``OutputWriter/diskDirectory()``; everything else comes from the
-/// command line. Validation happens in ``TargetPlanner/plan(_:options:)``, not here.
+/// Where the disks go is the writer's business (``OutputWriter/plan(_:request:)``); everything here comes
+/// from the command line. Validation happens in ``TargetPlanner/plan(_:options:)``, not here.
 public struct PlanOptions: Sendable {
   /// `-on NAME`: the target's name; nil keeps the source's name.
   public var outputName: String?
@@ -12,8 +12,6 @@ public struct PlanOptions: Sendable {
   public var diskFormat: OutputDiskFormat
   /// `-oa`: how the output disks are allocated (read by the disk copier, not recorded in the XML).
   public var allocation: DiskAllocation
-  /// Absolute directory the output disks are written to.
-  public var outputDirectory: String
   /// `--network` / `--bridge` arguments, in command-line order.
   public var networkMappings: [NetworkMapping]
   /// Where a NIC goes when no mapping names it and no bare `--network`/`--bridge` was given.
@@ -22,49 +20,29 @@ public struct PlanOptions: Sendable {
   public var memoryBytes: UInt64?
   /// `--vcpus`: vCPU override.
   public var vcpus: Int?
-  /// Video model override (`virtio`, `vga`, `qxl`); nil chooses from the source's guest-OS hint.
-  public var videoModel: String?
-  /// libosinfo short id of the guest (`debian12`), when inspection knows it.
-  public var osinfo: String?
+  /// Video model override; nil chooses from the source's guest-OS hint.
+  public var videoModel: VideoModel?
   /// Makes the target's UUID; tests inject a fixed one.
   public var uuidGenerator: @Sendable () -> String
 
-  /// Creates options; only the output directory has no default.
+  /// Creates options.
   public init(
     outputName: String? = nil, diskFormat: OutputDiskFormat = .raw, allocation: DiskAllocation = .sparse,
-    outputDirectory: String, networkMappings: [NetworkMapping] = [],
+    networkMappings: [NetworkMapping] = [],
     defaultConnection: TargetNIC.Connection = .network("default"), memoryBytes: UInt64? = nil,
-    vcpus: Int? = nil, videoModel: String? = nil, osinfo: String? = nil,
+    vcpus: Int? = nil, videoModel: VideoModel? = nil,
     uuidGenerator: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
   ) {
     self.outputName = outputName
     self.diskFormat = diskFormat
     self.allocation = allocation
-    self.outputDirectory = outputDirectory
     self.networkMappings = networkMappings
     self.defaultConnection = defaultConnection
     self.memoryBytes = memoryBytes
     self.vcpus = vcpus
     self.videoModel = videoModel
-    self.osinfo = osinfo
     self.uuidGenerator = uuidGenerator
   }
-}
-
-/// `-of`: output disk image formats.
-public enum OutputDiskFormat: String, Sendable, Equatable, Codable, CaseIterable {
-  /// Plain bytes; sparse files keep unused space free.
-  case raw
-  /// qemu's copy-on-write format.
-  case qcow2
-}
-
-/// `-oa`: output disk allocation.
-public enum DiskAllocation: String, Sendable, Equatable, Codable, CaseIterable {
-  /// Only written blocks take space.
-  case sparse
-  /// All space reserved up front.
-  case preallocated
 }
 
 /// One `--network` or `--bridge` argument: `IN:OUT` maps one source network or bridge, a bare `OUT`

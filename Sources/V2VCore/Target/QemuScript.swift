@@ -10,14 +10,8 @@ import V2VModel
 public enum QemuScript {
   /// Firmware paths (Debian's `ovmf` package by default).
   public struct Options: Sendable, Equatable {
-    /// OVMF code without Secure Boot.
-    public var ovmfCode: String
-    /// Its variable-store template.
-    public var ovmfVarsTemplate: String
-    /// OVMF code with Secure Boot (needs SMM).
-    public var ovmfSecureCode: String
-    /// Its template, with Microsoft's keys enrolled.
-    public var ovmfSecureVarsTemplate: String
+    /// UEFI firmware and variable-store templates.
+    public var ovmf: OVMFPaths
     /// Where the guest's variable store lives; nil: next to the first disk.
     public var varsDirectory: String?
     /// `V2V_ACCEL`'s default: `kvm:tcg`, or `tcg` when the host's KVM probe failed.
@@ -28,16 +22,10 @@ public enum QemuScript {
 
     /// Creates options.
     public init(
-      ovmfCode: String = "/usr/share/OVMF/OVMF_CODE_4M.fd",
-      ovmfVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.fd",
-      ovmfSecureCode: String = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-      ovmfSecureVarsTemplate: String = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd", varsDirectory: String? = nil,
-      defaultAccelerators: String = "kvm:tcg", defaultCPU: String = "max"
+      ovmf: OVMFPaths = .debian, varsDirectory: String? = nil, defaultAccelerators: String = "kvm:tcg",
+      defaultCPU: String = "max"
     ) {
-      self.ovmfCode = ovmfCode
-      self.ovmfVarsTemplate = ovmfVarsTemplate
-      self.ovmfSecureCode = ovmfSecureCode
-      self.ovmfSecureVarsTemplate = ovmfSecureVarsTemplate
+      self.ovmf = ovmf
       self.varsDirectory = varsDirectory
       self.defaultAccelerators = defaultAccelerators
       self.defaultCPU = defaultCPU
@@ -67,14 +55,14 @@ public enum QemuScript {
       "set -euo pipefail",
       "",
     ]
-    var machine = "\(vm.machine),accel=\"${V2V_ACCEL:-\(options.defaultAccelerators)}\""
+    var machine = "\(vm.machine.rawValue),accel=\"${V2V_ACCEL:-\(options.defaultAccelerators)}\""
     var args: [String] = []
     if vm.firmware == .uefi {
       let secure = vm.secureBoot
       lines += [
         "vars=\(q(varsPath(for: vm, options: options)))",
         "if [ ! -f \"$vars\" ]; then",
-        "  cp \(q(secure ? options.ovmfSecureVarsTemplate : options.ovmfVarsTemplate)) \"$vars\"",
+        "  cp \(q(secure ? options.ovmf.secureVarsTemplate : options.ovmf.varsTemplate)) \"$vars\"",
         "fi",
         "",
       ]
@@ -84,7 +72,7 @@ public enum QemuScript {
       }
       args.append(
         "-drive "
-          + q("if=pflash,format=raw,unit=0,readonly=on,file=" + opt(secure ? options.ovmfSecureCode : options.ovmfCode))
+          + q("if=pflash,format=raw,unit=0,readonly=on,file=" + opt(secure ? options.ovmf.secureCode : options.ovmf.code))
       )
       args.append("-drive \"if=pflash,format=raw,unit=1,file=${vars//,/,,}\"")
     }
@@ -95,31 +83,45 @@ public enum QemuScript {
         "-name " + q(opt(vm.name)), "-machine " + machine, "-cpu \"${V2V_CPU:-\(options.defaultCPU)}\"",
         "-m \((vm.memoryBytes + (1 << 20) - 1) >> 20)", "-smp " + smp, "-uuid " + q(vm.uuid),
       ] + args
+    if vm.disks.contains(where: { $0.bus == .scsi }) { args.append("-device virtio-scsi-pci,id=scsi0") }
+    var sataPorts = 0
     for (i, d) in vm.disks.enumerated() {
-      let drive = "file=\(opt(d.path)),format=\(d.format),if=none,id=disk\(i),discard=unmap"
+      let drive = "file=\(opt(d.path)),format=\(d.format.rawValue),if=none,id=disk\(i),discard=unmap"
       let boot = d.bootOrder.map { ",bootindex=\($0)" } ?? ""
-      args.append("-drive \(q(drive)) -device virtio-blk-pci,drive=disk\(i)\(boot)")
+      let device: String
+      switch d.bus {
+      case .scsi: device = "scsi-hd,drive=disk\(i),bus=scsi0.0,scsi-id=\(i)"
+      case .sata:
+        // q35's built-in AHCI controller: qemu calls its ports ide.0 … ide.5.
+        device = "ide-hd,drive=disk\(i),bus=ide.\(sataPorts)"
+        sataPorts += 1
+      default: device = "virtio-blk-pci,drive=disk\(i)"
+      }
+      args.append("-drive \(q(drive)) -device \(device)\(boot)")
     }
-    args += removableArgs(vm.removableMedia)
+    args += removableArgs(vm.removableMedia, firstSATAPort: sataPorts)
     for (i, n) in vm.nics.enumerated() {
       let mac = n.mac.map { ",mac=\($0)" } ?? ""
-      args.append("-netdev user,id=net\(i) -device virtio-net-pci,netdev=net\(i)\(mac)")
+      args.append("-netdev user,id=net\(i) -device \(n.model.qemuDevice),netdev=net\(i)\(mac)")
     }
     switch vm.video {
-    case "virtio": args.append("-vga none -device virtio-vga")
-    case "qxl", "cirrus": args.append("-vga \(vm.video)")
-    default: args.append("-vga std")
+    case .virtio: args.append("-vga none -device virtio-vga")
+    case .qxl, .cirrus: args.append("-vga \(vm.video.rawValue)")
+    case .vga, .bochs: args.append("-vga std")
     }
-    args += ["-device virtio-rng-pci", "-device virtio-balloon-pci", "-serial mon:stdio -nographic", "\"$@\""]
+    if vm.virtioRNG { args.append("-device virtio-rng-pci") }
+    if vm.memoryBalloon { args.append("-device virtio-balloon-pci") }
+    args += ["-serial mon:stdio -nographic", "\"$@\""]
     lines.append("exec qemu-system-x86_64 \\")
     for (i, a) in args.enumerated() { lines.append("  " + a + (i == args.count - 1 ? "" : " \\")) }
     return lines.joined(separator: "\n") + "\n"
   }
 
   /// CD-ROMs on the q35 AHCI ports (`ide.N` is qemu's name for SATA port N), floppies on an ISA controller.
-  static func removableArgs(_ media: [TargetRemovable]) -> [String] {
+  static func removableArgs(_ media: [TargetRemovable], firstSATAPort: Int = 0) -> [String] {
     var args: [String] = []
     var cd = 0
+    var port = firstSATAPort
     var fd = 0
     for m in media {
       let file = m.path.map { ",format=raw,file=" + ShellQuote.qemuValue($0) } ?? ""
@@ -127,8 +129,9 @@ public enum QemuScript {
       case .cdrom:
         args.append(
           "-drive " + ShellQuote.quote("if=none,id=cd\(cd),media=cdrom,readonly=on" + file)
-            + " -device ide-cd,drive=cd\(cd),bus=ide.\(cd)")
+            + " -device ide-cd,drive=cd\(cd),bus=ide.\(port)")
         cd += 1
+        port += 1
       case .floppy:
         if fd == 0 { args.append("-device isa-fdc,id=fdc0") }
         args.append(

@@ -1,3 +1,4 @@
+import V2VModel
 import Foundation
 
 /// Quoting for generated shell scripts and qemu option strings.

@@ -21,23 +21,21 @@ public struct TargetPlan: Sendable, Equatable {
 /// before any disk is opened.
 ///
 /// Rules: a new UUID; memory, vCPUs and topology from the source (a topology whose product is not the
-/// vCPU count is dropped); machine `q35`; the source's firmware (unknown → BIOS); hard disks as virtio-blk
-/// `vda`, `vdb`, … in source order, the first with boot order 1, written to
-/// ``diskFileName(vmName:index:format:)`` in the output directory; CD-ROMs on SATA (`sda`, …) and floppies
+/// vCPU count is dropped); the platform's machine; the source's firmware (unknown stays unknown until
+/// ``TargetSettler`` knows what inspection found); hard disks on the platform's bus (`vda`, `vdb`, … on
+/// virtio-blk; settled again after conversion) in source order, the first with boot order 1, named
+/// ``diskFileName(vmName:index:format:)`` until the writer plans where they go; CD-ROMs on SATA (`sda`, …) and floppies
 /// on the floppy controller (`fda`, `fdb`), keeping a local image path; virtio NICs keeping the source MAC,
-/// connected through ``NetworkMapper``; video `virtio`, or `vga` for guests too old for virtio-gpu.
+/// connected through ``NetworkMapper``, of the platform's model; video `virtio`, or `vga` for guests too old for virtio-gpu.
 public enum TargetPlanner {
-  /// Video models libvirt and qemu both offer on q35.
-  public static let videoModels: Set<String> = ["virtio", "vga", "qxl", "bochs", "cirrus"]
-
   /// Plans the target for `source`.
-  public static func plan(_ source: SourceVM, options: PlanOptions) throws(PlanError) -> TargetPlan {
+  public static func plan(
+    _ source: SourceVM, options: PlanOptions, platform: TargetPlatform = .kvmDefault
+  ) throws(PlanError) -> TargetPlan {
     var warnings: [String] = []
     let name = options.outputName ?? source.name
     try validateName(name)
     guard !source.disks.isEmpty else { throw .noDisks }
-    let dir = options.outputDirectory
-    guard dir.hasPrefix("/") else { throw .relativeOutputDirectory(dir) }
 
     let memory = options.memoryBytes ?? source.memoryBytes
     guard memory >= 1 << 20 else { throw .invalidMemory(memory) }
@@ -51,13 +49,11 @@ public enum TargetPlanner {
       topology = nil
     }
 
-    var firmware = source.firmware
-    if firmware == .unknown {
-      warnings.append("the source's firmware is unknown; assuming BIOS")
-      firmware = .bios
-    }
+    // Unknown firmware stays unknown here: inspection may still find an EFI system partition, and
+    // ``TargetSettler`` decides after conversion.
+    let firmware = platform.requestedFirmware ?? source.firmware
     var secureBoot = source.secureBoot
-    if secureBoot && firmware != .uefi {
+    if secureBoot && firmware == .bios {
       warnings.append("the source claims Secure Boot without UEFI firmware; Secure Boot dropped")
       secureBoot = false
     }
@@ -67,10 +63,12 @@ public enum TargetPlanner {
           + "the target boots the guest's own bootloader from its first disk")
     }
 
+    let kvm: KVMPlatform
+    if case .kvm(let k) = platform { kvm = k } else { kvm = KVMPlatform() }
     let disks = source.disks.enumerated().map { i, disk in
       TargetDisk(
-        path: joinPath(dir, diskFileName(vmName: name, index: i, format: options.diskFormat)),
-        format: options.diskFormat.rawValue, dev: "vd" + DeviceNames.letters(i), bus: .virtio,
+        path: diskFileName(vmName: name, index: i, format: options.diskFormat),
+        format: options.diskFormat, dev: kvm.diskBus.namePrefix + DeviceNames.letters(i), bus: kvm.diskBus.libvirtBus,
         bootOrder: i == 0 ? 1 : nil, capacityBytes: disk.capacityBytes)
     }
 
@@ -78,10 +76,9 @@ public enum TargetPlanner {
 
     let mapper = try NetworkMapper(mappings: options.networkMappings, fallback: options.defaultConnection)
     warnings += mapper.unusedMappingWarnings(for: source.nics)
-    let nics = source.nics.map { TargetNIC(mac: $0.mac, model: "virtio", connection: mapper.connection(for: $0)) }
+    let nics = source.nics.map { TargetNIC(mac: $0.mac, model: kvm.nicModel, connection: mapper.connection(for: $0)) }
 
-    let video = options.videoModel ?? (prefersLegacyVideo(guestOSHint: source.guestOSHint) ? "vga" : "virtio")
-    guard videoModels.contains(video) else { throw .invalidVideoModel(video) }
+    let video = options.videoModel ?? (prefersLegacyVideo(guestOSHint: source.guestOSHint) ? .vga : .virtio)
 
     var genid: String? = nil
     if let g = source.genid {
@@ -94,8 +91,8 @@ public enum TargetPlanner {
 
     let target = TargetVM(
       name: name, uuid: options.uuidGenerator(), memoryBytes: memory, vcpus: vcpus, cpuTopology: topology,
-      firmware: firmware, secureBoot: secureBoot, machine: "q35", disks: disks, removableMedia: media, nics: nics,
-      video: video, osinfo: options.osinfo, sourceHypervisor: source.hypervisor, sourceOrigin: source.origin,
+      firmware: firmware, secureBoot: secureBoot, machine: kvm.machine, disks: disks, removableMedia: media,
+      nics: nics, video: video, sourceHypervisor: source.hypervisor, sourceOrigin: source.origin,
       genid: genid)
     return TargetPlan(target: target, allocation: options.allocation, warnings: warnings)
   }
@@ -162,9 +159,5 @@ public enum TargetPlanner {
   static func isUUID(_ s: String) -> Bool {
     let groups = s.split(separator: "-", omittingEmptySubsequences: false)
     return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
-  }
-
-  private static func joinPath(_ dir: String, _ file: String) -> String {
-    dir.hasSuffix("/") ? dir + file : dir + "/" + file
   }
 }

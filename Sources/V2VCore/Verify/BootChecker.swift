@@ -1,25 +1,20 @@
 import Foundation
 import V2VModel
+import V2VProcess
 
 /// Boots disk images under qemu and reads the serial console to decide whether the OS came up.
 ///
 /// Never writes to the images: drives are opened with `snapshot=on` (writes go to a temporary overlay qemu
 /// discards), except throw-away overlays a caller marks `snapshot: false` to read them back afterwards. qemu is always killed before `boot` returns, whatever happened.
 public struct BootChecker: Sendable {
-  /// Where OVMF lives (code and a template variable store).
-  public var ovmfCode: String
-  /// The OVMF variable store copied for each boot.
-  public var ovmfVars: String
+  /// Where OVMF lives (its variable-store template is copied for each boot).
+  public var ovmf: OVMFPaths
   /// Poll interval for the console log.
   public var pollInterval: Double
 
   /// Creates a checker with Debian's OVMF paths.
-  public init(
-    ovmfCode: String = "/usr/share/OVMF/OVMF_CODE_4M.fd", ovmfVars: String = "/usr/share/OVMF/OVMF_VARS_4M.fd",
-    pollInterval: Double = 0.5
-  ) {
-    self.ovmfCode = ovmfCode
-    self.ovmfVars = ovmfVars
+  public init(ovmf: OVMFPaths = .debian, pollInterval: Double = 0.5) {
+    self.ovmf = ovmf
     self.pollInterval = pollInterval
   }
 
@@ -34,22 +29,11 @@ public struct BootChecker: Sendable {
     _ = fm.createFile(atPath: log, contents: nil)
 
     let argv = try qemuArguments(spec, consoleLog: log, work: work)
-    let p = Process()
-    guard let exe = Subprocess.which(argv[0]) else { throw Subprocess.Failure.notFound(argv[0]) }
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = Array(argv.dropFirst())
     let errFile = "\(work)/qemu.stderr"
-    _ = fm.createFile(atPath: errFile, contents: nil)
-    p.standardError = FileHandle(forWritingAtPath: errFile)
-    p.standardOutput = FileHandle.nullDevice
-    p.standardInput = FileHandle.nullDevice
     let start = Date()
-    try p.run()
-    Cleanup.shared.track(p)
-    defer {
-      Subprocess.kill(p, grace: 3)
-      Cleanup.shared.untrack(p)
-    }
+    // Its own process group, reported to the job's scope while it runs (ProcessTracking.observer).
+    let p = try ProcessRunner.start(argv, stdout: nil, stderr: errFile)
+    defer { p.terminate(grace: 3) }
 
     var lastProgress = 0.0
     func result(_ passed: Bool, _ outcome: BootResult.Outcome, _ evidence: String) -> BootResult {
@@ -64,7 +48,7 @@ public struct BootChecker: Sendable {
       let elapsed = Date().timeIntervalSince(start)
       if !p.isRunning {
         let err = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
-        let why = err.split(separator: "\n").last.map(String.init) ?? "exit status \(p.terminationStatus)"
+        let why = err.split(separator: "\n").last.map(String.init) ?? "exit status \(p.terminationStatus ?? -1)"
         return result(false, .qemuError, "qemu exited: \(why)")
       }
       if elapsed > spec.timeout {
@@ -81,7 +65,7 @@ public struct BootChecker: Sendable {
 
   /// The qemu command line for `spec` (exposed for tests and `-o qemu` scripts).
   public func qemuArguments(_ spec: BootSpec, consoleLog: String, work: String) throws -> [String] {
-    let pcMachine = spec.disks.contains { $0.bus.needsPCMachine }
+    let pcMachine = spec.disks.contains { $0.bus == .ide }
     var a = [
       "qemu-system-x86_64", "-machine", "\(pcMachine ? "pc" : "q35"),accel=\(spec.accelerator.qemuName)",
       "-m", "\(spec.memoryMiB)", "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
@@ -90,30 +74,32 @@ public struct BootChecker: Sendable {
     if spec.accelerator == .kvm { a += ["-cpu", "host"] }
     if spec.firmware == .uefi {
       let vars = "\(work)/OVMF_VARS.fd"
-      try FileManager.default.copyItem(atPath: ovmfVars, toPath: vars)
+      try FileManager.default.copyItem(atPath: ovmf.varsTemplate, toPath: vars)
       a += [
-        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(ovmfCode)",
+        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(ovmf.code)",
         "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
       ]
     }
-    var controllers: Set<BootBus> = []
+    var scsi = false
+    var sataPort = 0
     for (i, d) in spec.disks.enumerated() {
       a += ["-drive", "file=\(d.path),format=\(d.format),if=none,id=disk\(i),snapshot=\(d.snapshot ? "on" : "off")"]
       let boot = i == 0 ? ",bootindex=1" : ""
       switch d.bus {
-      case .virtio: a += ["-device", "virtio-blk-pci,drive=disk\(i)\(boot)"]
       case .sata:
-        if controllers.insert(.sata).inserted { a += ["-device", "ahci,id=sata0"] }
-        a += ["-device", "ide-hd,drive=disk\(i),bus=sata0.\(i)\(boot)"]
+        if sataPort == 0 { a += ["-device", "ahci,id=sata0"] }
+        a += ["-device", "ide-hd,drive=disk\(i),bus=sata0.\(sataPort)\(boot)"]
+        sataPort += 1
       case .ide: a += ["-device", "ide-hd,drive=disk\(i),bus=ide.\(i / 2),unit=\(i % 2)\(boot)"]
-      case .virtioSCSI, .pvscsi, .lsi:
-        let model = d.bus == .virtioSCSI ? "virtio-scsi-pci" : d.bus == .pvscsi ? "pvscsi" : "lsi53c895a"
-        if controllers.insert(d.bus).inserted { a += ["-device", "\(model),id=scsi\(d.bus.rawValue)"] }
-        a += ["-device", "scsi-hd,drive=disk\(i),bus=scsi\(d.bus.rawValue).0,scsi-id=\(i)\(boot)"]
+      case .scsi:
+        if !scsi { a += ["-device", "virtio-scsi-pci,id=scsi0"] }
+        scsi = true
+        a += ["-device", "scsi-hd,drive=disk\(i),bus=scsi0.0,scsi-id=\(i)\(boot)"]
+      default: a += ["-device", "virtio-blk-pci,drive=disk\(i)\(boot)"]
       }
     }
     if let nic = spec.nicModel {
-      a += ["-netdev", "user,id=net0,restrict=on", "-device", "\(nic),netdev=net0" + (spec.mac.map { ",mac=\($0)" } ?? "")]
+      a += ["-netdev", "user,id=net0,restrict=on", "-device", "\(nic.qemuDevice),netdev=net0" + (spec.mac.map { ",mac=\($0)" } ?? "")]
     }
     return a
   }

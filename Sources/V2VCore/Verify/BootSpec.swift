@@ -8,12 +8,13 @@ public struct BootSpec: Sendable {
     public var path: String
     /// qemu format name (`raw`, `qcow2`, `vmdk`).
     public var format: String
-    /// Attachment.
-    public var bus: BootBus
+    /// Attachment: `.virtio` (virtio-blk), `.scsi` (virtio-scsi), `.sata` (q35 AHCI), `.ide` (PIIX, on
+    /// the `pc` machine).
+    public var bus: Bus
     /// Whether writes are discarded (`snapshot=on`). Only a throw-away overlay may be booted writable.
     public var snapshot: Bool
     /// Creates a disk.
-    public init(path: String, format: String, bus: BootBus, snapshot: Bool = true) {
+    public init(path: String, format: String, bus: Bus, snapshot: Bool = true) {
       self.path = path
       self.format = format
       self.bus = bus
@@ -23,8 +24,8 @@ public struct BootSpec: Sendable {
 
   /// Disks, boot disk first.
   public var disks: [Disk]
-  /// qemu NIC device model (`virtio-net-pci`, `e1000`, `vmxnet3`), nil for none.
-  public var nicModel: String?
+  /// NIC model, nil for none.
+  public var nicModel: NICModel?
   /// MAC address for the NIC, nil for qemu's default.
   public var mac: String?
   /// BIOS or UEFI (OVMF).
@@ -56,7 +57,7 @@ public struct BootSpec: Sendable {
 
   /// Creates a spec with the defaults: BIOS, 1 GiB, TCG, 300 s, virtio NIC.
   public init(
-    disks: [Disk], nicModel: String? = "virtio-net-pci", mac: String? = nil, firmware: Firmware = .bios,
+    disks: [Disk], nicModel: NICModel? = .virtio, mac: String? = nil, firmware: Firmware = .bios,
     memoryMiB: Int = 1024, accelerator: Accelerator = .tcg, timeout: Double = 300,
     successPatterns: [String] = BootSpec.defaultSuccessPatterns,
     failurePatterns: [String] = BootSpec.defaultFailurePatterns, consoleLog: String? = nil
@@ -72,25 +73,6 @@ public struct BootSpec: Sendable {
     self.failurePatterns = failurePatterns
     self.consoleLog = consoleLog
   }
-}
-
-/// How a test boot attaches a disk.
-public enum BootBus: String, Sendable, CaseIterable, Codable {
-  /// virtio-blk (what converted guests use).
-  case virtio
-  /// SATA on an AHCI controller (q35).
-  case sata
-  /// Legacy IDE (PIIX, on the i440fx machine).
-  case ide
-  /// SCSI on virtio-scsi.
-  case virtioSCSI = "virtio-scsi"
-  /// SCSI on VMware's paravirtual controller (pvscsi).
-  case pvscsi
-  /// SCSI on an LSI 53C895A.
-  case lsi
-
-  /// Whether this bus needs the i440fx (`pc`) machine rather than q35.
-  var needsPCMachine: Bool { self == .ide }
 }
 
 /// The outcome of a test boot.

@@ -1,4 +1,5 @@
 import Foundation
+import V2VProcess
 
 /// Runs a host tool (`gzip -dc`, `sha256sum`) on one member of an OVA, reading the member's bytes in place:
 /// the tool's stdin is the archive positioned at the member, cut to its length by `head -c`. Large members
@@ -13,18 +14,17 @@ enum MemberCommand {
     guard let input = FileHandle(forReadingAtPath: path) else { throw .unreadable(SourceLocation(file: path), "cannot open") }
     defer { try? input.close() }
     do { try input.seek(toOffset: start) } catch { throw .unreadable(SourceLocation(file: path), "seek failed") }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", #"n="$1"; shift; head -c "$n" | "$@""#, "sh", String(size)] + argv
-    p.standardInput = input
-    let pipe = Pipe()
-    p.standardOutput = output ?? pipe
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { throw .unreadable(at, "cannot run \(argv[0]): \(error)") }
-    let data = output == nil ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw .unreadable(at, "\(argv[0]) failed on this member (exit \(p.terminationStatus)): corrupt data?") }
-    return String(decoding: data, as: UTF8.self)
+    let shell = ["/bin/sh", "-c", #"n="$1"; shift; head -c "$n" | "$@""#, "sh", String(size)] + argv
+    let r: ProcessRunner.Result
+    do {
+      r = try ProcessRunner.run(
+        shell, input: .fileDescriptor(input.fileDescriptor),
+        stdout: output.map { .fileDescriptor($0.fileDescriptor) } ?? .capture, stderr: .discard)
+    } catch {
+      throw .unreadable(at, "cannot run \(argv[0]): \(error)")
+    }
+    guard r.status == 0 else { throw .unreadable(at, "\(argv[0]) failed on this member (exit \(r.status)): corrupt data?") }
+    return r.stdout
   }
 
   /// The lower-case hex SHA-1 or SHA-256 of `member` (coreutils `sha1sum` / `sha256sum`).

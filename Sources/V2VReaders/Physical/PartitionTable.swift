@@ -1,3 +1,5 @@
+import V2VModel
+
 /// What a disk's partition table says about how the machine booted, parsed from its first sectors without
 /// I/O: MBR (with the 0x55AA signature) and GPT (`EFI PART` header and entries).
 public struct PartitionTable: Sendable, Equatable {
@@ -13,9 +15,9 @@ public struct PartitionTable: Sendable, Equatable {
   public var partitionCount: Int
 
   /// Boot firmware the table implies: an ESP means UEFI; any other table means BIOS; none means unknown.
-  public var impliedFirmware: String {
-    if hasEFISystemPartition { return "uefi" }
-    return scheme == .none ? "unknown" : "bios"
+  public var impliedFirmware: Firmware {
+    if hasEFISystemPartition { return .uefi }
+    return scheme == .none ? .unknown : .bios
   }
 
   static let espGUID: [UInt8] = [0x28, 0x73, 0x2a, 0xc1, 0x1f, 0xf8, 0xd2, 0x11, 0xba, 0x4b, 0x00, 0xa0, 0xc9, 0x3e, 0xc9, 0x3b]

@@ -39,7 +39,7 @@ public struct PhysicalReader: SourceReader {
     guard vm.vcpus > 0 else { throw .invalidValue(SourceLocation(file: first, context: "--vcpus"), "vCPUs must be at least 1") }
     var origins: [DiskOrigin] = []
     for (i, loc) in locations.enumerated() {
-      let target = "sd" + String(UnicodeScalar(UInt8(ascii: "a") + UInt8(i % 26)))
+      let target = "sd" + DeviceNames.letters(i)
       if loc.contains("://") {
         vm.disks.append(Disk(source: .remote(uri: loc), format: .raw, bus: .sata, targetName: target))
       } else {
@@ -53,7 +53,7 @@ public struct PhysicalReader: SourceReader {
       let path = local.source.displayPath
       if local.format == .raw {
         let table = try PartitionTable.parse { (o: UInt64, n: Int) throws(ReaderError) in try FileAccess.bytes(path, offset: o, count: n) }
-        vm.firmware = Firmware(rawValue: table.impliedFirmware) ?? .unknown
+        vm.firmware = table.impliedFirmware
       }
     }
     return vm

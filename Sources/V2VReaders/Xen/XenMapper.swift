@@ -29,7 +29,7 @@ struct XenMapper {
     vm.vcpus = vcpus
 
     let type = try guestType()
-    if type == "hvm" {
+    if type == .hvm {
       let fwKey = config["firmware"] != nil ? "firmware" : "bios"
       let fw = (try config.string(fwKey) ?? "").lowercased()
       vm.firmware = fw == "ovmf" || fw == "uefi" || fw.hasSuffix("ovmf.fd") ? .uefi : .bios
@@ -60,7 +60,7 @@ struct XenMapper {
     }
     for (i, spec) in try config.strings("vif").enumerated() {
       let v = try XenVifSpec.parse(spec, at: config.location("vif", item: i))
-      let model = v.model ?? (type == "hvm" && v.type != "vif" ? "rtl8139" : "netfront")
+      let model = v.model ?? (type == .hvm && v.type != "vif" ? "rtl8139" : "netfront")
       vm.nics.append(NIC(mac: v.mac, model: model, bridge: v.bridge))
     }
     for (key, s) in config.settings.sorted(by: { $0.value.line < $1.value.line }) where !Self.known.contains(key) {
@@ -69,16 +69,26 @@ struct XenMapper {
     return MappedVM(vm: vm, diskOrigins: origins)
   }
 
-  /// `pv`, `pvh` or `hvm`, from `type` (xl) or `builder` (xm: `hvm`, `linux`/`generic` for PV).
-  private func guestType() throws(ReaderError) -> String {
+  /// From `type` (xl) or `builder` (xm: `hvm`, `linux`/`generic` for PV).
+  private func guestType() throws(ReaderError) -> XenGuestType {
     if let t = try config.string("type")?.lowercased() {
-      guard ["pv", "pvh", "hvm"].contains(t) else { throw .invalidValue(config.location("type"), "unknown guest type '\(t)'") }
-      return t
+      guard let type = XenGuestType(rawValue: t) else { throw .invalidValue(config.location("type"), "unknown guest type '\(t)'") }
+      return type
     }
     switch try config.string("builder")?.lowercased() {
-    case "hvm": return "hvm"
-    case nil, "linux", "generic": return "pv"
+    case "hvm": return .hvm
+    case nil, "linux", "generic": return .pv
     case let b?: throw .invalidValue(config.location("builder"), "unknown builder '\(b)'")
     }
   }
+}
+
+/// How Xen runs a guest.
+enum XenGuestType: String, Sendable, Equatable {
+  /// Paravirtual: a Xen-aware kernel, started by a host-side kernel or bootloader (pygrub).
+  case pv
+  /// PV in an HVM container (no emulated devices), still started by a host-side kernel.
+  case pvh
+  /// Fully virtualised: emulated firmware and devices, boots its own bootloader.
+  case hvm
 }

@@ -1,24 +1,16 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VTestSupport
 
 /// `v2v inspect` through the real built binary: JSON on stdout, one error line on stderr, exit codes.
-@Suite("v2v inspect (real binary)")
+@Suite("v2v inspect (real binary)", .offPool)
 struct InspectCLITests {
   struct Run { var status: Int32; var stdout: String; var stderr: String }
 
   func v2v(_ args: [String]) throws -> Run {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: RepoPaths.v2vBinary)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    let r = try ProcessRunner.run([RepoPaths.v2vBinary] + args)
+    return Run(status: r.status, stdout: r.stdout, stderr: r.stderr)
   }
 
   /// Copies a fixture into a temp dir and runs its setup script.

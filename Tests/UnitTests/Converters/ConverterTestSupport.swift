@@ -8,26 +8,27 @@ import V2VTestSupport
 enum ConverterTestSupport {
   static func inspection(distro: String, major: Int, packageFormat: String = "deb") -> GuestInspection {
     GuestInspection(
-      root: "/dev/sda1", type: "linux", distro: distro, majorVersion: major, minorVersion: 0,
-      productName: "\(distro) \(major)", arch: "x86_64", hostname: "guest", packageFormat: packageFormat,
+      root: "/dev/sda1", osType: .linux, distro: Distro(distro), majorVersion: major, minorVersion: 0,
+      productName: "\(distro) \(major)", arch: .x86_64, hostname: "guest",
+      packageFormat: PackageFormat(libguestfs: packageFormat),
       packageManagement: packageFormat == "deb" ? "apt" : "dnf", mountpoints: ["/": "/dev/sda1"])
   }
 
-  static func context(_ hypervisor: Hypervisor, disks: Int = 2) -> ConversionContext {
-    ConversionContext(
-      source: SourceVM(name: "guest", hypervisor: hypervisor, origin: "test"),
-      diskNameMap: ConversionContext.virtioNameMap(diskCount: disks))
+  /// A source of `disks` disks without names of their own (the usual guesses apply) on `platform`.
+  static func context(_ hypervisor: Hypervisor, disks: Int = 2, platform: TargetPlatform = .kvmDefault) -> ConversionContext {
+    let d = (0..<disks).map { _ in Disk(source: .file(path: "/dev/null"), format: .raw, bus: .scsi) }
+    return ConversionContext(source: SourceVM(name: "guest", hypervisor: hypervisor, disks: d, origin: "test"), platform: platform)
   }
 
   /// Plans a fixture (on a copy of its tree); returns the report and the session over the copy.
   static func plan(
     _ fixture: String, distro: String, major: Int, hypervisor: Hypervisor, packageFormat: String = "deb",
-    in dir: TempDir
+    platform: TargetPlatform = .kvmDefault, in dir: TempDir
   ) throws -> (ConversionReport, FakeGuestSession) {
     let session = try FakeGuestSession.copyOfFixture(fixture, in: dir)
     let report = try LinuxConverter().plan(
       session: session, inspection: inspection(distro: distro, major: major, packageFormat: packageFormat),
-      context: context(hypervisor))
+      context: context(hypervisor, platform: platform))
     return (report, session)
   }
 

@@ -1,10 +1,16 @@
 import Foundation
 import Testing
+import V2VTestSupport
 import V2VCore
+import V2VModel
 
-@Suite("DeviceNameRewriter")
+@Suite("DeviceNameRewriter", .offPool)
 struct DeviceNameRewriterTests {
-  let map = ConversionContext.virtioNameMap(diskCount: 28).map { DeviceRename(from: $0.from, to: $0.to) }
+  let map = DiskNameMap.build(
+    source: SourceVM(
+      name: "g", hypervisor: .vmware,
+      disks: (0..<28).map { _ in Disk(source: .file(path: "/dev/null"), format: .raw, bus: .scsi) }, origin: "t"),
+    platform: .kvmDefault)
 
   func rw(_ s: String) -> String { DeviceNameRewriter.rewrite(s, map: map).text }
 

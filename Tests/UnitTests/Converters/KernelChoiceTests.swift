@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import V2VCore
+import V2VModel
 import V2VTestSupport
 
 @testable import V2VConverters
 
-@Suite("Kernel choice")
+@Suite("Kernel choice", .offPool)
 struct KernelChoiceTests {
   let virtio: Set<String> = ["virtio_blk", "virtio_pci", "virtio_net"]
 
@@ -31,7 +32,7 @@ struct KernelChoiceTests {
   }
 
   @Test func noCapableKernelIsAnError() {
-    #expect(throws: ConversionError.noVirtioKernel(["4.19.0-6-cloud-xen"])) {
+    #expect(throws: ConversionError.noKernelForBus("virtio-blk", ["4.19.0-6-cloud-xen"])) {
       try KernelChoiceRule.choose([k("4.19.0-6-cloud-xen", virtio: false)], defaultVersion: nil)
     }
   }
@@ -57,7 +58,7 @@ struct KernelChoiceTests {
     let ks = try KernelInventory.scan(s)
     #expect(ks.map(\.version) == ["4.19.0-6-cloud-xen"])
     #expect(ks[0].modules.contains("xen_blkfront"))
-    #expect(!ks[0].canBootOnVirtio)
+    #expect(!ks[0].canBoot(on: .virtioBlk))
   }
 
   @Test func inventoryWithoutModulesDepListsDriverDirectories() throws {
@@ -67,7 +68,7 @@ struct KernelChoiceTests {
     try s.writeText("/lib/modules/3.0.1/kernel/drivers/block/virtio_blk.ko", "")
     try s.writeText("/lib/modules/3.0.1/kernel/drivers/virtio/virtio_pci.ko.xz", "")
     let ks = try KernelInventory.scan(s)
-    #expect(ks.count == 1 && ks[0].canBootOnVirtio && !ks[0].hasVirtioNetwork)
+    #expect(ks.count == 1 && ks[0].canBoot(on: .virtioBlk) && !ks[0].canDrive(.virtio))
   }
 
   @Test func defaultFromLinkOrGrubenv() throws {

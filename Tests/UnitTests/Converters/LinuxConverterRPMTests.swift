@@ -5,7 +5,7 @@ import V2VCore
 import V2VModel
 import V2VTestSupport
 
-@Suite("LinuxConverter: Red Hat and SUSE families")
+@Suite("LinuxConverter: Red Hat and SUSE families", .offPool)
 struct LinuxConverterRPMTests {
   typealias T = ConverterTestSupport
   static let rhelNew = "5.14.0-362.8.1.el9_3.x86_64"

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import V2VTestSupport
 import V2VCore
 import V2VModel
 
 @testable import V2VConverters
 
-@Suite("Linux rule text helpers and registry")
+@Suite("Linux rule text helpers and registry", .offPool)
 struct LinuxRuleTextTests {
   @Test func consoleRewrites() {
     #expect(ConsoleRewriter.kernelCommandLines("quiet console=hvc0 x") == "quiet console=ttyS0 x")
@@ -57,8 +58,8 @@ struct LinuxRuleTextTests {
     let reg = ConverterRegistry()
     func insp(_ type: String, _ distro: String) -> GuestInspection {
       GuestInspection(
-        root: "/dev/sda2", type: type, distro: distro, majorVersion: 1, minorVersion: 0, productName: "",
-        arch: "x86_64", hostname: "h", packageFormat: "", packageManagement: "", mountpoints: [:])
+        root: "/dev/sda2", osType: OSType(libguestfs: type), distro: Distro(distro), majorVersion: 1, minorVersion: 0,
+        productName: "", arch: .x86_64, hostname: "h", packageFormat: .unknown, packageManagement: "", mountpoints: [:])
     }
     #expect(try reg.converter(for: insp("linux", "debian")) is LinuxConverter)
     #expect(try reg.converter(for: insp("linux", "fedora")) is LinuxConverter)

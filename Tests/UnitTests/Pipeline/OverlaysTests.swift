@@ -1,20 +1,21 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VCore
 import V2VModel
 import V2VTestSupport
 
 /// Copy-on-write overlays over the source (qemu-img, milliseconds): the source is only ever a backing file.
-@Suite("overlays")
+@Suite("overlays", .offPool)
 struct OverlaysTests {
   @Test("a disk inside a tar (an OVA member) is read in place through a byte-range slice")
   func archiveMember() throws {
     let dir = try TempDir()
     let disk = dir.path + "/disk.qcow2"
-    #expect(try Subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "10M"]).succeeded)
+    #expect(try ProcessRunner.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "10M"]).succeeded)
     let size = try #require(FileManager.default.attributesOfItem(atPath: disk)[.size] as? NSNumber).uint64Value
     FileManager.default.createFile(atPath: dir.path + "/a.ovf", contents: Data("<Envelope/>".utf8))
-    #expect(try Subprocess.run(["tar", "-C", dir.path, "-cf", dir.path + "/x.ova", "a.ovf", "disk.qcow2"]).succeeded)
+    #expect(try ProcessRunner.run(["tar", "-C", dir.path, "-cf", dir.path + "/x.ova", "a.ovf", "disk.qcow2"]).succeeded)
     // ustar: a.ovf's header (512) + its data padded to 512, then disk.qcow2's header (512).
     let source = Disk(
       source: .archiveMember(archive: dir.path + "/x.ova", member: "disk.qcow2", offset: 1536, length: size),

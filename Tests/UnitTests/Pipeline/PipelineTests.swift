@@ -1,4 +1,5 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VConverters
 import V2VCore
@@ -8,11 +9,11 @@ import V2VWriters
 
 /// The pipeline's stages and failure handling, with a fake appliance over a fixture tree (no qemu guest;
 /// `qemu-img` makes the tiny overlays and copies). Every failure must leave no finished-looking output.
-@Suite("pipeline")
+@Suite("pipeline", .offPool)
 struct PipelineTests {
   static let debian = GuestInspection(
-    root: "/dev/sda1", type: "linux", distro: "debian", majorVersion: 12, minorVersion: 0,
-    productName: "Debian GNU/Linux 12", arch: "x86_64", hostname: "vm", packageFormat: "deb",
+    root: "/dev/sda1", osType: .linux, distro: .debian, majorVersion: 12, minorVersion: 0,
+    productName: "Debian GNU/Linux 12", arch: .x86_64, hostname: "vm", packageFormat: .deb,
     packageManagement: "apt", mountpoints: ["/": "/dev/sda1"])
 
   /// A source VM with one tiny raw disk, an appliance over the debian12-vmware tree, and an output dir.
@@ -29,7 +30,7 @@ struct PipelineTests {
       out = dir.path + "/out"
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
       let disk = dir.path + "/source.img"
-      let r = try Subprocess.run(["qemu-img", "create", "-q", "-f", "raw", disk, "16M"])
+      let r = try ProcessRunner.run(["qemu-img", "create", "-q", "-f", "raw", disk, "16M"])
       #expect(r.succeeded)
       source = SourceVM(
         name: "guest", hypervisor: .vmware, memoryBytes: 1 << 30, vcpus: 1, firmware: .bios,
@@ -42,7 +43,8 @@ struct PipelineTests {
     func pipeline(_ writer: OutputWriter? = nil) -> Pipeline {
       Pipeline(
         launcher: launcher, converterFor: ConverterRegistry().converter(for:), writer: writer ?? LocalWriter(directory: out),
-        renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: .tcg)) }, events: events)
+        renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: .tcg)) },
+        events: JobEvents(sink: events, job: "job-test"))
     }
 
     func request(_ change: (inout ConversionRequest) -> Void = { _ in }) -> ConversionRequest {
@@ -71,6 +73,51 @@ struct PipelineTests {
     #expect(try String(contentsOfFile: rig.out + "/guest.xml", encoding: .utf8).contains("<target dev='vda' bus='virtio'/>"))
     #expect(rig.events.stages.first?.hasPrefix("Planning") == true)
     #expect(rig.events.stages.contains { $0.hasPrefix("Copying disk 1/1") })
+    #expect(!rig.events.jobs.isEmpty && rig.events.jobs.allSatisfy { $0 == "job-test" }, "every event names its job")
+    #expect(result.job == "job-test")
+  }
+
+  @Test("--block-driver virtio-scsi: sdX names stay, the initramfs gets virtio_scsi and sd_mod, the XML has the controller")
+  func virtioSCSI() throws {
+    let rig = try Rig()
+    let result = try rig.pipeline().run(rig.request { $0.platform = .kvm(KVMPlatform(diskBus: .virtioSCSI)) })
+    let xml = try String(contentsOfFile: rig.out + "/guest.xml", encoding: .utf8)
+    #expect(xml.contains("<target dev='sda' bus='scsi'/>"))
+    #expect(xml.contains("<controller type='scsi' index='0' model='virtio-scsi'/>"))
+    #expect(!xml.contains("bus='virtio'/>"))
+    #expect(try rig.appliance.session.readText("/etc/fstab")?.contains("/dev/sda1 / ext4") == true, "sda stays sda")
+    #expect(!result.conversion.changes.contains { $0.summary.hasPrefix("/etc/fstab") })
+    #expect(rig.appliance.session.commands.contains { $0.contains("v2v-initramfs") && $0.contains("sd_mod") && $0.contains("virtio_scsi") })
+    #expect(result.conversion.capabilities.blockBuses.first == .virtioSCSI)
+    guard case .kvm(let k) = result.platform else { Issue.record("not KVM"); return }
+    #expect(k.diskBus == .virtioSCSI)
+  }
+
+  @Test("writer contract: plan before anything slow, then open, then finalize; nothing else")
+  func writerOrder() throws {
+    let rig = try Rig()
+    let writer = RecordingWriter(directory: rig.out)
+    let result = try rig.pipeline(writer).run(rig.request())
+    #expect(writer.calls == [.plan, .open, .finalize])
+    #expect(result.artifacts == [rig.out + "/disk0.raw.partial"])
+    #expect(FileManager.default.fileExists(atPath: rig.out + "/disk0.raw.partial"), "the copier wrote into the opened destination")
+    let dry = RecordingWriter(directory: rig.out)
+    _ = try rig.pipeline(dry).run(rig.request { $0.dryRun = true })
+    #expect(dry.calls == [.plan], "a dry run only plans")
+  }
+
+  @Test("writer contract: a failing plan stops before the appliance; a failing finalize rolls back")
+  func writerFailures() throws {
+    let rig = try Rig()
+    let early = RecordingWriter(directory: rig.out, failIn: .plan)
+    #expect(throws: RecordingWriter.Injected(phase: .plan)) { try rig.pipeline(early).run(rig.request()) }
+    #expect(rig.launcher.launches == 0)
+    #expect(early.calls == [.plan])
+    let late = RecordingWriter(directory: rig.out, failIn: .finalize)
+    #expect(throws: RecordingWriter.Injected(phase: .finalize)) { try rig.pipeline(late).run(rig.request()) }
+    #expect(late.calls == [.plan, .open, .finalize, .rollback])
+    #expect(rig.outputFiles.isEmpty, "rollback removed the copied disk: \(rig.outputFiles)")
+    #expect(rig.workFiles.isEmpty, "overlays removed")
   }
 
   @Test("--dry-run lists the changes and writes nothing, not even to the guest")
@@ -108,8 +155,8 @@ struct PipelineTests {
   @Test("an unsupported guest is a conversion error, and leaves no output")
   func unsupported() throws {
     var windows = Self.debian
-    windows.type = "windows"
-    windows.distro = "windows"
+    windows.osType = .windows
+    windows.distro = .windows
     let rig = try Rig(inspection: windows)
     let err = #expect(throws: ConversionError.self) { try rig.pipeline().run(rig.request()) }
     #expect("\(err!)".contains("Windows"))

@@ -5,7 +5,7 @@ import V2VTestSupport
 
 /// Fuzz-style properties: random and mutated input never crashes a parser; it only returns a machine or
 /// throws `ReaderError` (typed throws make any other error impossible to compile).
-@Suite("Reader fuzzing")
+@Suite("Reader fuzzing", .offPool)
 struct ReaderFuzzTests {
   /// A small deterministic PRNG (SplitMix64) so failures reproduce.
   struct Rng: RandomNumberGenerator {

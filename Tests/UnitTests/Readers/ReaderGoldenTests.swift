@@ -1,4 +1,5 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VModel
 import V2VReaders
@@ -10,7 +11,7 @@ import V2VTestSupport
 /// fixture) before reading: it makes the tiny disk images, archives and manifests the case needs, and may
 /// write the name of what to read into `SOURCE`. Paths inside that directory appear as `$DIR` in the
 /// expected JSON. Re-record with `V2V_RECORD=1`.
-@Suite("Reader golden pairs")
+@Suite("Reader golden pairs", .offPool)
 struct ReaderGoldenTests {
   static let formats: [(dir: String, ext: String, format: SourceFormat)] = [
     ("vmx", "vmx", .vmx), ("ovf", "ovf", .ova), ("xen", "cfg", .xen), ("libvirtxml", "xml", .libvirtxml),
@@ -88,18 +89,9 @@ enum Shell {
   struct Failed: Error, CustomStringConvertible { var description: String }
 
   static func run(_ args: [String], in dir: String) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let msg = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-      throw Failed(description: "\(args.joined(separator: " ")) failed: \(String(decoding: msg, as: UTF8.self))")
+    let r = try ProcessRunner.run(["/usr/bin/env"] + args, workingDirectory: dir, input: .none, stdout: .discard)
+    guard r.status == 0 else {
+      throw Failed(description: "\(args.joined(separator: " ")) failed: \(r.stderr)")
     }
   }
 }

@@ -4,7 +4,7 @@ import V2VTestSupport
 @testable import V2VReaders
 
 /// Focused tests of the pure pieces the golden pairs exercise only indirectly.
-@Suite("Reader parts")
+@Suite("Reader parts", .offPool)
 struct ReaderPartsTests {
   @Test func vmxKeysAreCaseInsensitiveAndEscapesDecode() throws {
     let vmx = try VMXFile(parsing: "DisplayName = \"a|22b|7Cc\" # comment\r\nMEMSIZE=512\n", file: "t.vmx")
@@ -81,7 +81,7 @@ struct ReaderPartsTests {
 
   @Test func partitionTableWithoutSignatureIsUnknown() throws {
     let t = try PartitionTable.parse { (_: UInt64, n: Int) throws(ReaderError) in [UInt8](repeating: 0, count: n) }
-    #expect(t.scheme == .none && t.impliedFirmware == "unknown")
+    #expect(t.scheme == .none && t.impliedFirmware == .unknown)
   }
 
   @Test func tarRefusesGarbage() {

@@ -1,15 +1,16 @@
 import Foundation
 import Testing
+import V2VTestSupport
 import V2VCore
 import V2VModel
 
-@Suite("Domain XML")
+@Suite("Domain XML", .offPool)
 struct DomainXMLTests {
   /// A golden case: a planned source rendered with some options.
   struct Case: CustomTestStringConvertible, Sendable {
     let name: String
     let source: SourceVM
-    let options: PlanOptions
+    let options: TargetCases.Options
     let xmlOptions: DomainXML.Options
     var testDescription: String { name }
   }
@@ -20,8 +21,8 @@ struct DomainXMLTests {
       xmlOptions: DomainXML.Options()),
     Case(
       name: "uefi-secureboot-two-disks", source: TargetCases.uefiSource,
-      options: TargetCases.options(format: .qcow2, osinfo: "win2k19"),
-      xmlOptions: DomainXML.Options(accelerator: .tcg, clock: .localtime)),
+      options: TargetCases.options(format: .qcow2, osinfo: "win2k19", clock: .localtime),
+      xmlOptions: DomainXML.Options(accelerator: .tcg)),
     Case(
       name: "bridge-network-cdrom-floppy", source: TargetCases.xenSource,
       options: TargetCases.options(mappings: TargetCases.xenMappings, fallback: .user),

@@ -1,8 +1,9 @@
 import Testing
+import V2VTestSupport
 import V2VCore
 import V2VModel
 
-@Suite("Network mapping")
+@Suite("Network mapping", .offPool)
 struct NetworkMapperTests {
   typealias C = TargetCases
 
@@ -34,7 +35,7 @@ struct NetworkMapperTests {
     let plan = try C.plan(C.xenSource, C.options(mappings: C.xenMappings))
     #expect(plan.target.nics.map(\.connection) == [.bridge("br0"), .network("default"), .network("default")])
     #expect(plan.target.nics.map(\.mac) == ["00:16:3e:00:00:01", "00:16:3e:00:00:02", "00:16:3e:00:00:03"])
-    #expect(plan.target.nics.allSatisfy { $0.model == "virtio" })
+    #expect(plan.target.nics.allSatisfy { $0.model == .virtio })
     #expect(plan.warnings.allSatisfy { !$0.contains("--network") && !$0.contains("--bridge") })
     let user = try C.plan(C.xenSource, C.options(mappings: C.xenMappings, fallback: .user))
     #expect(user.target.nics.map(\.connection) == [.bridge("br0"), .network("default"), .user])

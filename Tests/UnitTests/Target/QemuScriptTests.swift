@@ -1,10 +1,11 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VCore
 import V2VModel
 import V2VTestSupport
 
-@Suite("qemu boot script")
+@Suite("qemu boot script", .offPool)
 struct QemuScriptTests {
   typealias C = TargetCases
 
@@ -22,7 +23,7 @@ struct QemuScriptTests {
     let tmp = try TempDir(prefix: "v2v-qemu-script")
     let path = tmp.path + "/" + QemuScript.fileName(for: target)
     try script.write(toFile: path, atomically: true, encoding: .utf8)
-    let r = try Subprocess.run(["bash", "-n", path], timeout: 30)
+    let r = try ProcessRunner.run(["bash", "-n", path], timeout: 30)
     #expect(r.succeeded, "bash -n: \(r.stderr)")
   }
 
@@ -40,7 +41,7 @@ struct QemuScriptTests {
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/qemu-system-x86_64")
     try script.write(toFile: tmp.path + "/run.sh", atomically: true, encoding: .utf8)
     let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-    let r = try Subprocess.run(
+    let r = try ProcessRunner.run(
       ["bash", tmp.path + "/run.sh", "-snapshot", "extra arg"], timeout: 30,
       environment: ["PATH": path, "V2V_ACCEL": "tcg", "V2V_CPU": "max,arch-capabilities=off"])
     #expect(r.succeeded, "\(r.stderr)")

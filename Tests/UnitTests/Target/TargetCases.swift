@@ -1,4 +1,5 @@
 import Foundation
+import V2VProcess
 import Testing
 import V2VCore
 import V2VModel
@@ -9,13 +10,26 @@ enum TargetCases {
   static let fixedUUID = "6a1d3f4e-2b7c-4e8a-9d10-0123456789ab"
   static let outputDir = "/var/lib/v2v/out"
 
+  /// Plan options plus what a conversion settles later (the osinfo id inspection finds, the guest's clock).
+  @dynamicMemberLookup
+  struct Options: Sendable {
+    var plan: PlanOptions
+    var osinfo: String?
+    var clock: ClockOffset = .utc
+    subscript<T>(dynamicMember kp: WritableKeyPath<PlanOptions, T>) -> T {
+      get { plan[keyPath: kp] }
+      set { plan[keyPath: kp] = newValue }
+    }
+  }
+
   static func options(
     _ name: String? = nil, format: OutputDiskFormat = .raw, mappings: [NetworkMapping] = [],
-    fallback: TargetNIC.Connection = .network("default"), osinfo: String? = nil
-  ) -> PlanOptions {
-    PlanOptions(
-      outputName: name, diskFormat: format, outputDirectory: outputDir, networkMappings: mappings,
-      defaultConnection: fallback, osinfo: osinfo, uuidGenerator: { fixedUUID })
+    fallback: TargetNIC.Connection = .network("default"), osinfo: String? = nil, clock: ClockOffset = .utc
+  ) -> Options {
+    Options(
+      plan: PlanOptions(
+        outputName: name, diskFormat: format, networkMappings: mappings, defaultConnection: fallback,
+        uuidGenerator: { fixedUUID }), osinfo: osinfo, clock: clock)
   }
 
   static func disk(_ path: String, _ size: UInt64 = 8 << 30) -> Disk {
@@ -60,8 +74,14 @@ enum TargetCases {
     ]
   }
 
-  static func plan(_ source: SourceVM, _ options: PlanOptions) throws -> TargetPlan {
-    try TargetPlanner.plan(source, options: options)
+  /// Plans `source`, then does what the writer and the settler would: disks into ``outputDir``, the
+  /// osinfo id and clock set.
+  static func plan(_ source: SourceVM, _ options: Options, platform: TargetPlatform = .kvmDefault) throws -> TargetPlan {
+    var p = try TargetPlanner.plan(source, options: options.plan, platform: platform)
+    for i in p.target.disks.indices { p.target.disks[i].path = outputDir + "/" + p.target.disks[i].path }
+    p.target.osinfo = options.osinfo
+    p.target.clock = options.clock
+    return p
   }
 }
 
@@ -91,7 +111,7 @@ enum TargetGolden {
     let tmp = try TempDir(prefix: "v2v-domain-xml")
     let path = tmp.path + "/domain.xml"
     try xml.write(toFile: path, atomically: true, encoding: .utf8)
-    let r = try Subprocess.run(["virt-xml-validate", path, "domain"], timeout: 60)
+    let r = try ProcessRunner.run(["virt-xml-validate", path, "domain"], timeout: 60)
     return r.succeeded ? nil : "status \(r.status): \(r.stdout)\(r.stderr)"
   }
 }
