@@ -22,8 +22,7 @@ extension Guestfs {
   /// Names in a directory (`guestfs_ls`).
   public func ls(_ dir: String) throws -> [String] { try strings(guestfs_ls(handle, dir), "guestfs_ls") }
 
-  /// The whole file as bytes (`guestfs_read_file`). One protocol message: files over ~2 MiB fail; use
-  /// ``download(_:to:)`` for those.
+  /// The whole file as bytes (`guestfs_read_file`; libguestfs streams it, any size fits in memory).
   public func readFile(_ path: String) throws -> [UInt8] {
     var size = 0
     guard let p = guestfs_read_file(handle, path, &size) else { throw fail("guestfs_read_file") }
@@ -32,8 +31,8 @@ extension Guestfs {
   }
 
   /// Creates or truncates the file and writes `bytes` (`guestfs_write`); an existing file keeps its mode
-  /// and owner, a new one gets 0644. The parent must exist. One protocol message: over ~2 MiB use
-  /// ``upload(_:to:)``.
+  /// and owner, a new one gets 0644. The parent must exist. The content is held in memory (tested to 33 MiB
+  /// with libguestfs 1.48); a host file is better sent with ``upload(_:to:)``.
   public func write(_ path: String, _ bytes: [UInt8]) throws {
     // An empty array may have no base address, and libguestfs refuses a NULL buffer even for 0 bytes.
     let rc =

@@ -19,13 +19,6 @@ public final class Connection {
 
   deinit { virConnectClose(ptr) }
 
-  /// The connection's canonical URI (`virConnectGetURI`).
-  public func uri() throws -> String {
-    guard let s = virConnectGetURI(ptr) else { throw LibvirtError.last("virConnectGetURI") }
-    defer { free(s) }
-    return String(cString: s)
-  }
-
   /// The libvirt library version as `major.minor.micro` (`virConnectGetLibVersion`).
   public func libVersion() throws -> String {
     var v: UInt = 0
@@ -46,21 +39,6 @@ public final class Connection {
     let e = LibvirtError.last("virDomainLookupByName(\(name))")
     if e.isNoDomain { return nil }
     throw e
-  }
-
-  /// Names of defined but inactive domains (`virConnectListDefinedDomains`).
-  public func definedDomainNames() throws -> [String] {
-    let n = virConnectNumOfDefinedDomains(ptr)
-    if n < 0 { throw LibvirtError.last("virConnectNumOfDefinedDomains") }
-    if n == 0 { return [] }
-    var names = [UnsafeMutablePointer<CChar>?](repeating: nil, count: Int(n))
-    let got = virConnectListDefinedDomains(ptr, &names, n)
-    if got < 0 { throw LibvirtError.last("virConnectListDefinedDomains") }
-    return names.prefix(Int(got)).compactMap { p in
-      guard let p else { return nil }
-      defer { free(p) }
-      return String(cString: p)
-    }
   }
 
   /// Looks a storage pool up by name (`virStoragePoolLookupByName`); nil when there is none.

@@ -96,39 +96,16 @@ public final class GuestfsAppliance: GuestAppliance {
 
   // MARK: GuestSession
 
-  /// Files up to this size travel in one libguestfs message (`guestfs_read_file`, `guestfs_write`: the
-  /// protocol caps a message at 2-4 MiB); larger ones are streamed through a host temporary file.
-  static let singleMessageLimit = 1 << 20
-
   public func readFile(_ path: String) throws -> [UInt8]? {
-    guard try g.exists(path) else { return nil }
-    let st = try g.statns(path)
-    guard st.isRegularFile else { return nil }
-    if st.size <= Self.singleMessageLimit { return try g.readFile(path) }
-    return try Self.withHostTemporary { tmp in
-      try g.download(path, to: tmp)
-      return Array(try Data(contentsOf: URL(fileURLWithPath: tmp)))
-    }
+    guard try g.isFile(path) else { return nil }
+    return try g.readFile(path)
   }
 
-  public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    if bytes.count <= Self.singleMessageLimit { return try g.write(path, bytes) }
-    try Self.withHostTemporary { tmp in
-      try Data(bytes).write(to: URL(fileURLWithPath: tmp))
-      try g.upload(tmp, to: path)
-    }
-  }
+  public func writeFile(_ path: String, _ bytes: [UInt8]) throws { try g.write(path, bytes) }
 
   public func upload(hostPath: String, to guestPath: String) throws { try g.upload(hostPath, to: guestPath) }
 
   public func download(_ guestPath: String, toHostPath hostPath: String) throws { try g.download(guestPath, to: hostPath) }
-
-  /// A fresh host path for `body`, removed afterwards.
-  private static func withHostTemporary<R>(_ body: (String) throws -> R) throws -> R {
-    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("v2v-guestfs-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: tmp) }
-    return try body(tmp)
-  }
 
   public func exists(_ path: String) throws -> Bool { try g.exists(path) }
 

@@ -14,9 +14,10 @@ public final class FakeGuestSession: GuestSession {
   /// Every argv passed to `run`, in order.
   public private(set) var commands: [[String]] = []
   private var responses: [(prefix: [String], respond: (FakeGuestSession, [String]) throws -> String)] = []
-  /// Whether writing a file creates its missing parent directories (the default, which converter tests rely
-  /// on). The real appliance does not: set false to catch writes into directories the guest lacks.
-  public var createsParentDirectories = true
+  /// Whether writing a file creates its missing parent directories. False by default, as in the real
+  /// appliance, so a converter writing into a directory the guest lacks is caught; tests that build a tree
+  /// through the session set it.
+  public var createsParentDirectories = false
   /// Owners set through the session, by host path (the host files keep theirs).
   private var owners: [String: (uid: Int, gid: Int)] = [:]
 

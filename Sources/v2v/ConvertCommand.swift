@@ -103,7 +103,7 @@ struct ConvertCommand: ParsableCommand {
     do {
       result = try job.run(events: sink)
     } catch {
-      throw fail(error.message, V2VExit(error.exitClass))
+      throw fail(error.message, error.exitClass)
     }
     for w in result.warnings { sink.emit(.warning(w), job: job.id) }
     if let r = sink as? JSONReporter { r.result(result) } else { Summary.print(result, seconds: Date().timeIntervalSince(started)) }

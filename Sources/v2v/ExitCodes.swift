@@ -1,29 +1,11 @@
 import ArgumentParser
 import Foundation
+import V2VModel
 
-/// v2v's exit codes, one per failure class (docs/exit-codes.md).
-enum V2VExit: Int32 {
-  /// Success.
-  case ok = 0
-  /// An unexpected failure.
-  case failure = 1
-  /// Bad command-line usage: EX_USAGE, the code argument-parser itself uses on Linux.
-  case usage = 64
-  /// The source could not be read or is invalid.
-  case sourceInvalid = 3
-  /// The source failed an integrity check (manifest mismatch, unsafe archive path).
-  case sourceIntegrity = 4
-  /// The conversion failed (no OS found, unsupported guest, a guest tool failed).
-  case conversionFailed = 5
-  /// Writing the output failed (disk full, existing output, libvirt refused).
-  case outputFailed = 6
-  /// The host is not ready (missing tools, appliance does not launch).
-  case hostNotReady = 7
-  /// The converted guest did not pass `--verify-boot`.
-  case bootFailed = 8
-  /// Interrupted by SIGINT/SIGTERM (output removed).
-  case interrupted = 130
+/// v2v's exit codes: the library's error classes (docs/exit-codes.md), one code each.
+typealias V2VExit = ExitClass
 
+extension ExitClass {
   /// The argument-parser exit carrying this code.
   var exit: ExitCode { ExitCode(rawValue) }
 }

@@ -44,7 +44,7 @@ struct SourceOptions: ParsableArguments {
     do {
       return try spec.format.reader(physical: spec.physical, workDirectory: workDirectory).read(spec.locations)
     } catch {
-      throw fail(error.description, V2VExit(error.exitClass))
+      throw fail(error.description, error.exitClass)
     }
   }
 }

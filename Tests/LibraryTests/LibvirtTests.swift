@@ -26,11 +26,10 @@ struct LibvirtTests {
     let uri = "qemu:///embed?root=\(root.path)"
     #expect(LibvirtEmbed.root(of: uri) == root.path)
     let c = try Connection(uri: uri)
-    #expect(try c.uri().hasPrefix("qemu:///embed"))
+    #expect(try !c.libVersion().isEmpty)
     #expect(try c.domain(named: "v2v-libvirt-test") == nil)
     let d = try c.defineDomain(xml: Self.domainXML)
     #expect(d.name == "v2v-libvirt-test")
-    #expect(try c.definedDomainNames() == ["v2v-libvirt-test"])
     let back = try #require(try c.domain(named: "v2v-libvirt-test"))
     #expect(try back.xml().contains("<name>v2v-libvirt-test</name>"))
     try back.undefine()

@@ -106,7 +106,7 @@ struct ChangeApplierTests {
     let s = FakeGuestSession(root: dir.path)
     s.createsParentDirectories = false  // as the appliance
     let changes = [
-      change(.writeFile(path: "/no/dir/f", bytes: [1], mode: nil), optional: true),
+      change(.upload(hostPath: dir.path + "/absent-too", guestPath: "/g", mode: nil), optional: true),
       change(.upload(hostPath: dir.path + "/absent", guestPath: "/f", mode: nil), optional: true),
       change(.setMode(path: "/absent", mode: 0o600), optional: true),
       change(.setOwner(path: "/absent", uid: 0, gid: 0), optional: true),
@@ -117,6 +117,10 @@ struct ChangeApplierTests {
     #expect(warnings.count == 5)
     #expect(warnings.last?.hasPrefix(changes[4].summary + ": ") == true)
     #expect(warnings.last?.contains("hive is locked") == true)
+    // A file written into a directory the guest lacks: the applier creates the directory (the appliance
+    // would not).
+    _ = try ChangeApplier.apply([change(.writeFile(path: "/new/dir/f", bytes: [1], mode: nil))], to: s)
+    #expect(try s.readFile("/new/dir/f") == [1])
     #expect(try s.fileInfo("/after")?.mode == 0o711)
 
     let required = change(.operation(AnyGuestOperation(StampOperation(path: "/x", stamp: "1", failWith: "hive is locked"))))
@@ -142,21 +146,15 @@ struct ChangeApplierTests {
     return String(decoding: try e.encode(value), as: UTF8.self)
   }
 
-  @Test("the report shows written bytes as size and SHA-256, modes in octal, operations by kind and detail")
+  @Test("the report shows written bytes as their size, modes in octal, operations by kind and detail")
   func encoding() throws {
     #expect(
       try json(GuestChange.Kind.writeFile(path: "/a", bytes: Array("abc".utf8), mode: 0o755))
-        == #"{"writeFile":{"mode":"0755","path":"/a","sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","size":3}}"#)
-    #expect(
-      try json(GuestChange.Kind.writeFile(path: "/e", bytes: [], mode: nil))
-        == #"{"writeFile":{"path":"/e","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0}}"#)
-    // Padding spills into a second block (56 bytes) and many whole blocks (FIPS 180-2 test vectors).
-    #expect(
-      try json(GuestChange.Kind.writeFile(path: "/p", bytes: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8), mode: nil))
-        .contains("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"))
+        == #"{"writeFile":{"mode":"0755","path":"/a","size":3}}"#)
+    #expect(try json(GuestChange.Kind.writeFile(path: "/e", bytes: [], mode: nil)) == #"{"writeFile":{"path":"/e","size":0}}"#)
     #expect(
       try json(GuestChange.Kind.writeFile(path: "/m", bytes: Array(repeating: UInt8(ascii: "a"), count: 1_000_000), mode: nil))
-        .contains(#""sha256":"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0","size":1000000"#))
+        .count < 100, "the bytes themselves never reach the report")
     let op = AnyGuestOperation(StampOperation(path: "/x", stamp: "1"))
     #expect(try json(GuestChange.Kind.operation(op)) == #"{"operation":{"detail":"/x <- 1","kind":"stamp"}}"#)
     #expect(try json(op) == #"{"detail":"/x <- 1","kind":"stamp"}"#)

@@ -65,9 +65,10 @@ struct FakeGuestSessionTests {
   func writeSemantics() throws {
     let dir = try TempDir()
     let s = FakeGuestSession(root: dir.path)
-    try s.writeText("/lenient/by/default", "x")
-    #expect(try s.isDirectory("/lenient/by"))
-    s.createsParentDirectories = false  // as the appliance
+    s.createsParentDirectories = true
+    try s.writeText("/lenient/when/asked", "x")
+    #expect(try s.isDirectory("/lenient/when"))
+    s.createsParentDirectories = false  // the default, as the appliance
     #expect(throws: FakeGuestSession.Failure.self) { try s.writeFile("/no/such/dir/f", [1]) }
     #expect(throws: FakeGuestSession.Failure.self) { try s.writeText("/no/such/dir/f", "x") }
     #expect(!FileManager.default.fileExists(atPath: dir.path + "/no"))

@@ -64,6 +64,7 @@ struct KernelChoiceTests {
   @Test func inventoryWithoutModulesDepListsDriverDirectories() throws {
     let dir = try TempDir()
     let s = FakeGuestSession(root: dir.path)
+    s.createsParentDirectories = true  // the test builds its tree through the session
     try s.writeText("/boot/vmlinuz-3.0.1", "")
     try s.writeText("/lib/modules/3.0.1/kernel/drivers/block/virtio_blk.ko", "")
     try s.writeText("/lib/modules/3.0.1/kernel/drivers/virtio/virtio_pci.ko.xz", "")

@@ -110,6 +110,7 @@ struct LinuxConverterRPMTests {
       ]))
     let rhel = try FakeGuestSession.copyOfFixture("rhel9-vmware", in: dir)
     try rhel.remove("/usr/bin/dracut")
+    rhel.createsParentDirectories = true  // the test adds a tool to the tree through the session
     try rhel.writeText("/sbin/mkinitrd", "")
     let r2 = try LinuxConverter().plan(
       session: rhel, inspection: T.inspection(distro: "rhel", major: 5, packageFormat: "rpm"), context: T.context(.vmware))
