@@ -96,7 +96,7 @@ let package = Package(
     // Against the real C libraries (libguestfs appliance, libvirt embed, libxml2).
     .testTarget(
       name: "LibraryTests",
-      dependencies: ["Guestfs", "Libvirt", "LibXML", "V2VGuestfs", "V2VWriters", "V2VTestSupport"]),
+      dependencies: ["Guestfs", "Libvirt", "LibXML", "V2VGuestfs", "V2VWriters", "V2VTestSupport", "V2VProcess"]),
     // Real guests: fixtures built by Fixtures/, converted by the real binary, booted under qemu.
     .testTarget(
       name: "RealGuestTests",

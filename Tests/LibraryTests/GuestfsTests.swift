@@ -1,6 +1,7 @@
 import Foundation
 import Guestfs
 import Testing
+import V2VProcess
 import V2VCore
 @testable import V2VGuestfs
 import V2VTestSupport
@@ -136,15 +137,8 @@ struct GuestfsTests {
 
   /// Runs a host program (found on PATH), returning its exit status and stdout.
   private static func host(_ argv: [String]) throws -> (status: Int32, out: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = argv
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try ProcessRunner.run(argv, timeout: 120)
+    return (r.status, r.stdout)
   }
 
   /// SHA-256 of a host file (coreutils).
