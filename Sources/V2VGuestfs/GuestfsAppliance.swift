@@ -24,7 +24,7 @@ public final class GuestfsAppliance: GuestAppliance {
       hostname: field(.hostname), packageFormat: PackageFormat(libguestfs: field(.packageFormat)),
       packageManagement: field(.packageManagement), mountpoints: mps,
       windowsSystemRoot: type == .windows ? try? g.inspectGet(.windowsSystemRoot, root: root) : nil,
-      firmware: Self.firmware(mountpoints: mps))
+      firmware: Self.firmware(mountpoints: mps), osinfo: try? g.inspectGet(.osinfo, root: root))
   }
 
   /// UEFI when the guest mounts an EFI system partition (`/boot/efi`, `/efi`, `/boot` as a vfat ESP on

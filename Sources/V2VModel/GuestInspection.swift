@@ -28,12 +28,15 @@ public struct GuestInspection: Sendable, Equatable, Codable {
   /// The firmware the guest is installed for, as its disks show it (an EFI system partition mounted at
   /// `/boot/efi` means UEFI); `.unknown` when the disks do not tell.
   public var firmware: Firmware
+  /// libosinfo short id as libguestfs reports it (`debian12`, `win2k19`), when it knows one.
+  public var osinfo: String?
 
   /// Creates an inspection result.
   public init(
     root: String, osType: OSType, distro: Distro, majorVersion: Int, minorVersion: Int, productName: String,
     arch: Architecture, hostname: String, packageFormat: PackageFormat, packageManagement: String,
-    mountpoints: [String: String], windowsSystemRoot: String? = nil, firmware: Firmware = .unknown
+    mountpoints: [String: String], windowsSystemRoot: String? = nil, firmware: Firmware = .unknown,
+    osinfo: String? = nil
   ) {
     self.root = root
     self.osType = osType
@@ -48,6 +51,7 @@ public struct GuestInspection: Sendable, Equatable, Codable {
     self.mountpoints = mountpoints
     self.windowsSystemRoot = windowsSystemRoot
     self.firmware = firmware
+    self.osinfo = osinfo
   }
 
   /// The guest family the converters dispatch on.
@@ -63,8 +67,10 @@ public struct GuestInspection: Sendable, Equatable, Codable {
     productName.contains(where: \.isLetter) ? productName : "\(distro.rawValue) \(productName)"
   }
 
-  /// libosinfo short id for common guests (`debian12`, `rhel9.2`, `win10`), recorded in domain metadata.
+  /// libosinfo short id recorded in the domain metadata: libguestfs's answer, else one derived for common
+  /// distributions (`debian12`, `rhel9.2`).
   public var osinfoID: String? {
+    if let osinfo, !osinfo.isEmpty, osinfo != "unknown" { return osinfo }
     switch distro {
     case .debian: return "debian\(majorVersion)"
     case .ubuntu: return "ubuntu\(majorVersion).\(minorVersion < 10 ? "0" : "")\(minorVersion)"
@@ -77,7 +83,7 @@ public struct GuestInspection: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     // `type` is the key docs/convert-json.md documents (libguestfs's word).
     case root, osType = "type", distro, majorVersion, minorVersion, productName, arch, hostname, packageFormat
-    case packageManagement, mountpoints, windowsSystemRoot, firmware
+    case packageManagement, mountpoints, windowsSystemRoot, firmware, osinfo
   }
 }
 
