@@ -22,8 +22,8 @@ struct JobScopeTests {
     let b = JobScope(id: "job-b")
     let fileA = dir.path + "/a.v2v-part"
     let fileB = dir.path + "/b.v2v-part"
-    FileManager.default.createFile(atPath: fileA, contents: Data("a".utf8))
-    FileManager.default.createFile(atPath: fileB, contents: Data("b".utf8))
+    _ = FileManager.default.createFile(atPath: fileA, contents: Data("a".utf8))
+    _ = FileManager.default.createFile(atPath: fileB, contents: Data("b".utf8))
     let pa = try a.run { () throws -> RunningProcess in
       JobScope.current?.removeOnCancel(fileA)
       return try ProcessRunner.start(["sleep", "60"])
@@ -53,7 +53,7 @@ struct JobScopeTests {
     let dir = try TempDir()
     let s = JobScope(id: "job-c")
     let f = dir.path + "/done"
-    FileManager.default.createFile(atPath: f, contents: nil)
+    _ = FileManager.default.createFile(atPath: f, contents: nil)
     s.removeOnCancel(f)
     s.forget(f)
     s.cancel()

@@ -14,7 +14,7 @@ struct OverlaysTests {
     let disk = dir.path + "/disk.qcow2"
     #expect(try ProcessRunner.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "10M"]).succeeded)
     let size = try #require(FileManager.default.attributesOfItem(atPath: disk)[.size] as? NSNumber).uint64Value
-    FileManager.default.createFile(atPath: dir.path + "/a.ovf", contents: Data("<Envelope/>".utf8))
+    _ = FileManager.default.createFile(atPath: dir.path + "/a.ovf", contents: Data("<Envelope/>".utf8))
     #expect(try ProcessRunner.run(["tar", "-C", dir.path, "-cf", dir.path + "/x.ova", "a.ovf", "disk.qcow2"]).succeeded)
     // ustar: a.ovf's header (512) + its data padded to 512, then disk.qcow2's header (512).
     let source = Disk(

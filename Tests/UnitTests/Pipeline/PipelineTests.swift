@@ -166,7 +166,7 @@ struct PipelineTests {
   @Test("an existing output is refused before the appliance starts, unless --overwrite")
   func existingOutput() throws {
     let rig = try Rig()
-    FileManager.default.createFile(atPath: rig.out + "/guest.xml", contents: Data("old".utf8))
+    _ = FileManager.default.createFile(atPath: rig.out + "/guest.xml", contents: Data("old".utf8))
     #expect(throws: OutputError.exists(rig.out + "/guest.xml")) { try rig.pipeline().run(rig.request()) }
     #expect(rig.launcher.launches == 0)
     _ = try rig.pipeline().run(rig.request { $0.overwrite = true })

@@ -86,7 +86,7 @@ struct ReaderFuzzTests {
     for i in 0..<60 {
       let bytes = (0..<Int.random(in: 0..<2048, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
       let path = tmp.path + "/r\(i)"
-      FileManager.default.createFile(atPath: path, contents: Data(bytes))
+      _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
       do { _ = try format.reader(workDirectory: tmp.path + "/work").read(path) } catch {
         #expect(!error.problem.isEmpty)
       }
