@@ -16,6 +16,8 @@ PACKAGES=(
   debootstrap linux-image-amd64 ovmf
   # small tools used by scripts and tests
   pkg-config file xz-utils zstd rsync
+  # fixture setups and the unit tests: zip (Fixtures/ovf/virtualbox-zip.setup), cpio (initramfs script tests)
+  zip cpio
 )
 
 SUDO=""

@@ -31,7 +31,10 @@ enum DiskFinisher {
       case .archiveMember, .remote: continue
       }
       let probed = try DiskProbe.probe(path, namedBy: origin.namedBy)
-      vm.disks[i].source = probed.isBlockDevice ? .block(path: path) : .file(path: path)
+      // A source that says block (libvirt `<disk type='block'>`) stays block, whatever the path is today.
+      var declaredBlock = false
+      if case .block = vm.disks[i].source { declaredBlock = true }
+      vm.disks[i].source = probed.isBlockDevice || declaredBlock ? .block(path: path) : .file(path: path)
       if !origin.formatStated { vm.disks[i].format = probed.format }
       if vm.disks[i].capacityBytes == nil { vm.disks[i].capacityBytes = probed.capacityBytes }
       if vm.disks[i].format == .vmdk { vm.disks[i].vmdkVariant = probed.vmdkVariant }

@@ -21,8 +21,57 @@ enum FileAccess {
     }
   }
 
+  /// What a path that is neither a regular file nor a block device is, for messages; nil when it is one
+  /// of those two (and not a pseudo-file under /proc or /sys). Decided by `stat` alone: nothing is opened,
+  /// so a FIFO or a character device cannot block or stream forever.
+  static func unreadableType(_ path: String) -> String? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG:
+      let real = realPath(path) ?? path
+      if real.hasPrefix("/proc/") { return "a /proc pseudo-file" }
+      if real.hasPrefix("/sys/") { return "a /sys pseudo-file" }
+      return nil
+    case S_IFBLK: return nil
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR: return "a character device"
+    case S_IFLNK: return "a symbolic link"
+    default: return "not a regular file"
+    }
+  }
+
+  /// The canonical path (symlinks, `.` and `..` resolved), or nil when it does not exist.
+  static func realPath(_ path: String) -> String? {
+    guard let p = realpath(path, nil) else { return nil }
+    defer { free(p) }
+    return String(cString: p)
+  }
+
+  /// Refuses `path` when its real path (symlinks resolved) is not inside the real directory `root`: a
+  /// descriptor may not reach outside the source's own tree. Missing paths pass (reported elsewhere).
+  static func requireInside(_ path: String, root: String, namedBy: SourceLocation) throws(ReaderError) {
+    guard let real = realPath(path), let realRoot = realPath(root) else { return }
+    let prefix = realRoot.hasSuffix("/") ? realRoot : realRoot + "/"
+    guard !real.hasPrefix(prefix) else { return }
+    var st = stat()
+    let how = lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK ? "is a symlink to" : "resolves to"
+    throw .integrity(namedBy, "'\(path)' \(how) '\(real)', outside the source directory '\(realRoot)'")
+  }
+
+  /// Refuses, before anything opens it, a path that is not a regular file or block device.
+  static func requireReadableType(_ path: String, namedBy: SourceLocation? = nil) throws(ReaderError) {
+    guard let what = unreadableType(path) else { return }
+    let at = namedBy ?? SourceLocation(file: path)
+    let subject = namedBy == nil ? "is" : "'\(path)' is"
+    throw .unreadable(at, "\(subject) \(what), not a regular file or block device")
+  }
+
   /// Size in bytes of a file or block device (seeks to the end), or nil when it cannot be opened.
   static func size(_ path: String) -> UInt64? {
+    guard unreadableType(path) == nil else { return nil }
     guard let h = FileHandle(forReadingAtPath: path) else { return nil }
     defer { try? h.close() }
     return try? h.seekToEnd()
@@ -30,6 +79,7 @@ enum FileAccess {
 
   /// Reads up to `count` bytes at `offset`; fewer at the end of the file.
   static func bytes(_ path: String, offset: UInt64 = 0, count: Int) throws(ReaderError) -> [UInt8] {
+    try requireReadableType(path)
     guard let h = FileHandle(forReadingAtPath: path) else {
       throw .unreadable(SourceLocation(file: path), "cannot open for reading")
     }
@@ -49,6 +99,7 @@ enum FileAccess {
     case .directory: throw .unreadable(SourceLocation(file: path), "is a directory, expected a file")
     default: break
     }
+    try requireReadableType(path)
     guard let h = FileHandle(forReadingAtPath: path) else {
       throw .unreadable(SourceLocation(file: path), "cannot open for reading (permission denied?)")
     }

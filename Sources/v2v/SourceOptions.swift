@@ -28,6 +28,9 @@ struct SourceOptions: ParsableArguments {
     }
     guard !sources.isEmpty else { throw ValidationError("missing SOURCE") }
     if let memory, memory <= 0 { throw ValidationError("--memory must be positive (MiB)") }
+    if let memory, UInt64(memory).multipliedReportingOverflow(by: 1 << 20).overflow || UInt64(memory) << 20 > UInt64(Int64.max) {
+      throw ValidationError("--memory \(memory) MiB is too large: more than \(Int64.max) bytes")
+    }
     if let vcpus, vcpus <= 0 { throw ValidationError("--vcpus must be at least 1") }
   }
 

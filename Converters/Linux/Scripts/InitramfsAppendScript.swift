@@ -9,20 +9,30 @@
 /// `update-initramfs -u -k VERSION`; `/etc/initramfs-tools/modules` lists the modules either way, so the
 /// guest's next rebuild (a kernel update) includes them natively.
 ///
+/// It says on stdout which path ran, so the conversion log (`detail` events, `--json`) shows it: a line
+/// starting with ``appendedMarker`` or with ``rebuiltMarker``. It leaves no scratch files in the guest
+/// (`/var/tmp/v2v-initramfs.*`, `IMAGE.v2v-new`), on either path, and exits with the status of the path that ran.
+///
 /// Usage inside the guest: `sh -c SCRIPT v2v VERSION MODULE...`.
 enum InitramfsAppendScript {
   static let text = #"""
     set -u
     V="$1"; shift
     IMG="/boot/initrd.img-$V"
+    T=""
+    cleanup() { [ -n "$T" ] && rm -rf "$T"; rm -f "$IMG.v2v-new"; T=""; }
+    trap cleanup EXIT
     fallback() {
       echo "v2v: cannot append to $IMG ($1); rebuilding it with update-initramfs" >&2
-      exec update-initramfs -u -k "$V"
+      cleanup
+      update-initramfs -u -k "$V"
+      rc=$?
+      [ "$rc" -eq 0 ] && echo "V2V-INITRAMFS: rebuilt $IMG with update-initramfs ($1)"
+      exit "$rc"
     }
     [ -f "$IMG" ] || fallback "no $IMG"
     for t in unmkinitramfs cpio depmod modprobe; do command -v "$t" >/dev/null 2>&1 || fallback "no $t"; done
     T=$(mktemp -d /var/tmp/v2v-initramfs.XXXXXX) || fallback "mktemp failed"
-    trap 'rm -rf "$T"' EXIT
     unmkinitramfs "$IMG" "$T/old" >/dev/null 2>&1 || fallback "cannot unpack it"
     ROOT="$T/old"; [ -d "$T/old/main" ] && ROOT="$T/old/main"
     MD=$(cd "$ROOT" && find . -type d -path "*/modules/$V" | head -n 1)
@@ -48,6 +58,11 @@ enum InitramfsAppendScript {
     pad=$(( (4 - $(wc -c < "$IMG") % 4) % 4 ))
     { cat "$IMG"; head -c "$pad" /dev/zero; cat "$T/add.cpio"; } > "$IMG.v2v-new" || fallback "cannot write"
     mv "$IMG.v2v-new" "$IMG" || fallback "cannot replace it"
-    echo "v2v: appended $added module files and the module index to $IMG"
+    echo "V2V-INITRAMFS: appended $added module files and the module index to $IMG"
     """#
+
+  /// The start of the line the script prints when it appended to the existing image (the fast path).
+  static let appendedMarker = "V2V-INITRAMFS: appended "
+  /// The start of the line the script prints when it fell back to the guest's `update-initramfs`.
+  static let rebuiltMarker = "V2V-INITRAMFS: rebuilt "
 }

@@ -183,9 +183,11 @@ extension GuestChange.Kind {
 /// Applies changes to a session, in order; a failing optional change becomes a warning.
 public enum ChangeApplier {
   /// Applies `changes`; returns warnings for optional changes that failed.
-  /// `log` sees each change after it ran, with its duration in seconds.
+  /// `log` sees each change after it ran, with its duration in seconds; `output` sees what a `.run` command
+  /// printed on stdout (when it printed anything), so the log can tell what the command did.
   public static func apply(
-    _ changes: [GuestChange], to session: GuestSession, log: (GuestChange, Double) -> Void = { _, _ in }
+    _ changes: [GuestChange], to session: GuestSession, log: (GuestChange, Double) -> Void = { _, _ in },
+    output: (GuestChange, String) -> Void = { _, _ in }
   ) throws -> [String] {
     var warnings: [String] = []
     for c in changes {
@@ -197,7 +199,9 @@ public enum ChangeApplier {
           try ensureParent(of: path, in: session)
           try session.writeText(path, content)
         case .removeFile(let path): try session.remove(path)
-        case .run(let argv): _ = try session.run(argv)
+        case .run(let argv):
+          let printed = try session.run(argv)
+          if !printed.isEmpty { output(c, printed) }
         case .rewriteDeviceNames(let path, let map):
           if let text = try session.readText(path) {
             let new = DeviceNameRewriter.rewrite(text, map: map).text

@@ -104,9 +104,15 @@ public struct Pipeline {
 
     // 6. Convert, then trim so the copy skips freed blocks.
     clock.begin("Converting the guest (\(report.changes.count) changes)")
-    warnings += try ChangeApplier.apply(report.changes, to: appliance) { c, secs in
-      self.events.emit(.detail(String(format: "%6.1f s  %@", secs, c.summary)))
-    }
+    warnings += try ChangeApplier.apply(
+      report.changes, to: appliance,
+      log: { c, secs in self.events.emit(.detail(String(format: "%6.1f s  %@", secs, c.summary))) },
+      output: { _, text in
+        // What a guest command printed (e.g. which initramfs path ran), one detail line each.
+        for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
+          self.events.emit(.detail("         | \(line)"))
+        }
+      })
     warnings += report.warnings
     clock.begin("Trimming filesystems")
     warnings += appliance.trim()

@@ -109,7 +109,9 @@ struct LibvirtDomainMapper {
     let device = disk.attribute("device") ?? "disk"
     let source = disk.child(named: "source")
     let target = disk.child(named: "target")
-    let bus = Self.bus(target?.attribute("bus"), dev: target?.attribute("dev"))
+    guard let bus = Self.bus(target?.attribute("bus"), dev: target?.attribute("dev")) else {
+      throw .unsupported(at(target ?? disk, path + "/target/@bus"), "unknown disk bus '\(target?.attribute("bus") ?? "")'")
+    }
     var location: DiskSource?
     switch disk.attribute("type") ?? "file" {
     case "file": location = source?.attribute("file").map { .file(path: FileAccess.resolve($0, relativeTo: file)) }
@@ -138,9 +140,10 @@ struct LibvirtDomainMapper {
     origins.append(DiskOrigin(namedBy: SourceLocation(file: file, line: source?.line ?? disk.line, context: path + "/source"), formatStated: format != nil))
   }
 
-  static func bus(_ bus: String?, dev: String?) -> Bus {
-    if let bus, let b = Bus(rawValue: bus) { return b }
-    if bus == "xen" { return .xen }
+  /// The bus `bus` names, or (when absent) the one the device name implies; nil for a bus v2v does not
+  /// know (never a guess from the device name, which would turn `bus='floppybus' dev='vda'` into virtio).
+  static func bus(_ bus: String?, dev: String?) -> Bus? {
+    if let bus { return Bus(rawValue: bus) }
     let d = dev ?? ""
     if d.hasPrefix("vd") { return .virtio }
     if d.hasPrefix("xvd") { return .xen }

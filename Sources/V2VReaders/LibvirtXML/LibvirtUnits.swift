@@ -16,10 +16,12 @@ enum LibvirtUnits {
     case "g", "gib": scale = 1 << 30
     case "tb": scale = 1_000_000_000_000
     case "t", "tib": scale = 1 << 40
+    case "pb": scale = 1_000_000_000_000_000
+    case "p", "pib": scale = 1 << 50
+    case "eb": scale = 1_000_000_000_000_000_000
+    case "e", "eib": scale = 1 << 60
     case let u: throw .invalidValue(at, "unknown unit '\(u)'")
     }
-    let (r, overflow) = n.multipliedReportingOverflow(by: scale)
-    guard !overflow else { throw .invalidValue(at, "value too large") }
-    return r
+    return try ByteCount.scaled(n, by: scale, at: at, what: "\(n) \(unit ?? "KiB")")
   }
 }

@@ -11,6 +11,7 @@ enum MemberCommand {
   ) throws(ReaderError) -> String {
     let at = SourceLocation(file: container.origin, context: member)
     let (path, start, size) = try container.byteRange(member)
+    try FileAccess.requireReadableType(path)
     guard let input = FileHandle(forReadingAtPath: path) else { throw .unreadable(SourceLocation(file: path), "cannot open") }
     defer { try? input.close() }
     do { try input.seek(toOffset: start) } catch { throw .unreadable(SourceLocation(file: path), "seek failed") }

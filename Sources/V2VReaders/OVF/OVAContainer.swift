@@ -66,19 +66,30 @@ struct OVAContainer {
     return FileAccess.kind(p) == .file ? p : nil
   }
 
+  /// Refuses a directory member whose real path leaves the directory (a symlink to `/etc/passwd`). The
+  /// `.ovf` the user named is exempt: they chose it.
+  func requireInside(_ path: String, namedBy: SourceLocation) throws(ReaderError) {
+    guard case .directory(let d) = storage, path != origin else { return }
+    try FileAccess.requireInside(path, root: d, namedBy: namedBy)
+  }
+
   /// Whether a member exists.
   func contains(_ name: String) -> Bool { tarMember(name) != nil || directoryPath(name) != nil }
 
   /// Where member `name`'s bytes are: a host file, an offset and a length.
   func byteRange(_ name: String) throws(ReaderError) -> (path: String, start: UInt64, size: UInt64) {
     if let (a, m) = tarMember(name) { return (a, m.offset, m.size) }
-    if let p = directoryPath(name) { return (p, 0, FileAccess.size(p) ?? 0) }
+    if let p = directoryPath(name) {
+      try requireInside(p, namedBy: SourceLocation(file: origin, context: name))
+      return (p, 0, FileAccess.size(p) ?? 0)
+    }
     throw .missingFile(SourceLocation(file: origin), path: name)
   }
 
   /// Calls `body` with successive chunks of member `name`.
   func forEachChunk(_ name: String, _ body: ([UInt8]) throws(ReaderError) -> Void) throws(ReaderError) {
     let (path, start, size) = try byteRange(name)
+    try FileAccess.requireReadableType(path)
     guard let h = FileHandle(forReadingAtPath: path) else { throw .unreadable(SourceLocation(file: path), "cannot open") }
     defer { try? h.close() }
     var done: UInt64 = 0

@@ -66,6 +66,18 @@ public struct OVAReader: SourceReader {
     _ disk: inout Disk, member name: String, file f: OVFMapper.DiskFile, container: OVAContainer,
     work: () throws(ReaderError) -> String
   ) throws(ReaderError) {
+    let promised = disk.format
+    try resolveSource(&disk, member: name, file: f, container: container, work: work)
+    if promised == .vmdk, disk.format != .vmdk {
+      throw .unreadable(
+        f.namedBy, "'\(disk.source.displayPath)' is not a VMDK image as the OVF's Disk/@format says (probed as \(disk.format.rawValue))")
+    }
+  }
+
+  private func resolveSource(
+    _ disk: inout Disk, member name: String, file f: OVFMapper.DiskFile, container: OVAContainer,
+    work: () throws(ReaderError) -> String
+  ) throws(ReaderError) {
     if f.gzip {
       let out = (try work() as NSString).appendingPathComponent((name as NSString).lastPathComponent.replacingOccurrences(of: ".gz", with: ""))
       try Gunzip.decompress(container: container, member: name, to: out)
@@ -76,6 +88,7 @@ public struct OVAReader: SourceReader {
       apply(header, size: m.size, to: &disk)
       return
     } else if let p = container.directoryPath(name) {
+      try container.requireInside(p, namedBy: f.namedBy)
       disk.source = .file(path: p)
     }
     let probed = try DiskProbe.probe(disk.source.displayPath, namedBy: f.namedBy)

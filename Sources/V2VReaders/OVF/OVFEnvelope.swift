@@ -109,10 +109,12 @@ enum OVFUnits {
         base == 2 || base == 10, exp >= 0, exp <= 60
       else { throw .invalidValue(at, "unknown allocation units '\(units)'") }
       scale = 1
-      for _ in 0..<exp { scale *= base }
+      for _ in 0..<exp {
+        let (s, o) = scale.multipliedReportingOverflow(by: base)
+        guard !o, s <= ByteCount.max else { throw .invalidValue(at, "allocation units '\(units)' are too large") }
+        scale = s
+      }
     }
-    let (r, o) = n.multipliedReportingOverflow(by: scale)
-    guard !o else { throw .invalidValue(at, "value too large") }
-    return r
+    return try ByteCount.scaled(n, by: scale, at: at, what: "\(n) × '\(units)'")
   }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import V2VModel
 
 /// What probing a disk image found.
@@ -26,6 +27,7 @@ enum DiskProbe {
     var current = path
     var currentBy = namedBy
     var first: ProbedImage?
+    let root = ((FileAccess.realPath(path) ?? path) as NSString).deletingLastPathComponent
     while true {
       guard !chain.contains(current) else {
         throw .invalidValue(currentBy, "snapshot chain loops back to '\(current)'")
@@ -34,11 +36,15 @@ enum DiskProbe {
         throw .invalidValue(currentBy, "snapshot chain longer than \(maxChain) images")
       }
       chain.append(current)
-      let (layer, parent) = try probeOne(current, namedBy: currentBy)
+      let (layer, parent) = try probeOne(current, namedBy: currentBy, root: root)
+      if let child = first, child.format == .vmdk, layer.format != .vmdk {
+        throw .unreadable(currentBy, "parent '\(current)' is not a VMDK image (no VMDK header or descriptor; probed as \(layer.format.rawValue))")
+      }
       if first == nil { first = layer }
       guard let parent else { break }
       currentBy = SourceLocation(file: current, context: "parentFileNameHint")
       current = FileAccess.resolve(parent, relativeTo: current)
+      try FileAccess.requireInside(current, root: root, namedBy: currentBy)
     }
     var result = first!
     result.chain = chain.count > 1 ? chain : []
@@ -46,7 +52,7 @@ enum DiskProbe {
   }
 
   /// One layer: its facts and its parent's name, if any.
-  private static func probeOne(_ path: String, namedBy: SourceLocation) throws(ReaderError)
+  private static func probeOne(_ path: String, namedBy: SourceLocation, root: String) throws(ReaderError)
     -> (ProbedImage, String?)
   {
     let kind = FileAccess.kind(path)
@@ -55,6 +61,7 @@ enum DiskProbe {
     case .directory: throw .invalidValue(namedBy, "disk '\(path)' is a directory")
     default: break
     }
+    try FileAccess.requireReadableType(path, namedBy: namedBy)
     let isBlock = kind == .blockDevice
     let head = try FileAccess.bytes(path, count: 4096)
     let size = FileAccess.size(path)
@@ -106,6 +113,8 @@ enum DiskProbe {
         if FileAccess.kind(extentPath) == .missing {
           throw .missingFile(SourceLocation(file: path, line: e.line, context: "extent"), path: extentPath)
         }
+        try FileAccess.requireInside(extentPath, root: root, namedBy: SourceLocation(file: path, line: e.line, context: "extent"))
+        try FileAccess.requireReadableType(extentPath, namedBy: SourceLocation(file: path, line: e.line, context: "extent"))
       }
       let p = ProbedImage(
         format: .vmdk, capacityBytes: d.capacityBytes, vmdkVariant: d.createType, chain: [],

@@ -79,6 +79,12 @@ public struct VMDKDescriptor: Sendable, Equatable {
       throw .syntax(SourceLocation(file: file), "VMDK descriptor has no extent lines")
     }
     if d.createType.isEmpty { d.createType = "unknown" }
+    var total: UInt64 = 0
+    for e in d.extents {
+      let at = SourceLocation(file: file, line: e.line, context: "extent")
+      let bytes = try ByteCount.scaled(e.sectors, by: 512, at: at, what: "extent of \(e.sectors) sectors")
+      total = try ByteCount.sum(total, bytes, at: at, what: "disk size (sum of the extents)")
+    }
     return d
   }
 

@@ -21,7 +21,7 @@ struct VMXMapper {
 
     let memMiB = try vmx.int("memSize") ?? 1024
     guard memMiB > 0 else { throw .invalidValue(vmx.location("memSize"), "memory must be positive, found \(memMiB) MiB") }
-    vm.memoryBytes = UInt64(memMiB) << 20
+    vm.memoryBytes = try ByteCount.scaled(UInt64(memMiB), by: 1 << 20, at: vmx.location("memSize"), what: "memSize of \(memMiB) MiB")
     let vcpus = try vmx.int("numvcpus") ?? 1
     guard vcpus > 0 else { throw .invalidValue(vmx.location("numvcpus"), "vCPUs must be at least 1, found \(vcpus)") }
     vm.vcpus = vcpus

@@ -22,7 +22,7 @@ struct XenMapper {
     let memKey = config["maxmem"] != nil ? "maxmem" : "memory"
     let mem = try config.int(memKey).map { $0 } ?? 128
     guard mem > 0 else { throw .invalidValue(config.location(memKey), "memory must be positive, found \(mem) MiB") }
-    vm.memoryBytes = UInt64(mem) << 20
+    vm.memoryBytes = try ByteCount.scaled(UInt64(mem), by: 1 << 20, at: config.location(memKey), what: "\(memKey) of \(mem) MiB")
     let vcpusKey = config["vcpus"] != nil ? "vcpus" : "maxvcpus"
     let vcpus = try config.int(vcpusKey).map { $0 } ?? 1
     guard vcpus > 0 else { throw .invalidValue(config.location("vcpus"), "vCPUs must be at least 1, found \(vcpus)") }

@@ -87,6 +87,22 @@ struct ChangeApplierTests {
     #expect(f.mode == 0o2751 && f.uid == 5 && f.gid == 6)
   }
 
+  @Test("what a command prints reaches the output callback; silent commands and other kinds do not")
+  func commandOutput() throws {
+    let dir = try TempDir()
+    let s = FakeGuestSession(root: dir.path)
+    s.respond(to: ["say"], with: "V2V-INITRAMFS: appended 3 module files\n")
+    let say = change(.run(argv: ["say", "it"]))
+    let quiet = change(.run(argv: ["quiet"]))
+    var printed: [(GuestChange, String)] = []
+    _ = try ChangeApplier.apply(
+      [say, quiet, change(.makeDirectory(path: "/d", mode: nil, owner: nil))], to: s,
+      output: { c, text in printed.append((c, text)) })
+    #expect(printed.count == 1)
+    #expect(printed.first?.0 == say)
+    #expect(printed.first?.1 == "V2V-INITRAMFS: appended 3 module files\n")
+  }
+
   @Test("a typed operation is applied with the session")
   func operation() throws {
     let dir = try TempDir()

@@ -134,7 +134,7 @@ func appendInitramfs(_ version: String) -> [String] {
 
 @Suite("initramfs append script", .offPool)
 struct InitramfsAppendScriptTests {
-  @Test("when it cannot append, it hands over to update-initramfs for that kernel")
+  @Test("when it cannot append, it hands over to update-initramfs for that kernel and says so")
   func fallsBack() throws {
     let dir = try TempDir()
     let fake = dir.path + "/update-initramfs"
@@ -145,11 +145,94 @@ struct InitramfsAppendScriptTests {
       ["/bin/sh", "-c", InitramfsAppendScript.text, "v2v-initramfs", "0.0-no-such-kernel", "virtio_blk"],
       environment: ["PATH": path])
     #expect(r.succeeded)
-    #expect(r.stdout == "FALLBACK -u -k 0.0-no-such-kernel\n")
+    #expect(
+      r.stdout == "FALLBACK -u -k 0.0-no-such-kernel\n"
+        + "V2V-INITRAMFS: rebuilt /boot/initrd.img-0.0-no-such-kernel with update-initramfs (no /boot/initrd.img-0.0-no-such-kernel)\n")
+    #expect(r.stdout.contains(InitramfsAppendScript.rebuiltMarker))
     #expect(r.stderr.contains("cannot append to /boot/initrd.img-0.0-no-such-kernel"))
   }
 
-  @Test("the script is valid sh")
+  /// A sandbox for the script: its `/boot` and `/var/tmp` moved under a temporary directory, and fake guest
+  /// tools first on PATH (`unmkinitramfs`, `depmod`, `modprobe`, `update-initramfs`; real `cpio`).
+  struct Sandbox {
+    static let version = "9.9-test"
+    let dir: TempDir
+    var boot: String { dir.path + "/boot" }
+    var scratch: String { dir.path + "/var/tmp" }
+    var image: String { boot + "/initrd.img-\(Self.version)" }
+
+    init(unpacks: Bool) throws {
+      dir = try TempDir()
+      for d in ["/boot", "/var/tmp", "/bin"] {
+        try FileManager.default.createDirectory(atPath: dir.path + d, withIntermediateDirectories: true)
+      }
+      try "OLD-IMAGE".write(toFile: image, atomically: true, encoding: .utf8)
+      let v = Self.version
+      let tools = [
+        // `unmkinitramfs IMAGE DIR`: an early (microcode) and a main archive holding the modules tree.
+        "unmkinitramfs": unpacks
+          ? "mkdir -p \"$2/early\" \"$2/main/usr/lib/modules/\(v)/kernel\" \"$2/main/conf\"\n"
+            + "echo old > \"$2/main/usr/lib/modules/\(v)/modules.dep\"\necho ahci > \"$2/main/conf/modules\"\n"
+          : "exit 1\n",
+        "depmod": "[ \"$1\" = -b ] && echo new > \"$2/lib/modules/$3/modules.dep\"\n",
+        "modprobe": "exit 0\n",
+        "update-initramfs": "echo \"FALLBACK $*\"\nexit ${FAKE_RC:-0}\n",
+      ]
+      for (name, body) in tools {
+        let p = dir.path + "/bin/" + name
+        try ("#!/bin/sh\n" + body).write(toFile: p, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p)
+      }
+    }
+
+    /// Runs the script with its paths moved into the sandbox.
+    func run(rc: Int = 0) throws -> ProcessRunner.Result {
+      let text = InitramfsAppendScript.text
+      #expect(text.contains("/boot/initrd.img-") && text.contains("/var/tmp/v2v-initramfs."))
+      let moved = text.replacingOccurrences(of: "/boot/", with: boot + "/")
+        .replacingOccurrences(of: "/var/tmp/", with: scratch + "/")
+      let path = dir.path + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+      return try ProcessRunner.run(
+        ["/bin/sh", "-c", moved, "v2v-initramfs", Self.version, "virtio_blk"],
+        environment: ["PATH": path, "FAKE_RC": String(rc)])
+    }
+
+    /// Files the script left behind: anything in the scratch directory, and a half-written image.
+    func leftovers() throws -> [String] {
+      try FileManager.default.contentsOfDirectory(atPath: scratch).map { scratch + "/" + $0 }
+        + FileManager.default.contentsOfDirectory(atPath: boot).filter { $0.hasSuffix(".v2v-new") }
+    }
+  }
+
+  @Test("the append path says it appended and leaves no scratch files")
+  func appends() throws {
+    let box = try Sandbox(unpacks: true)
+    let r = try box.run()
+    #expect(r.succeeded, "\(r.stderr)")
+    #expect(r.stdout == "V2V-INITRAMFS: appended 0 module files and the module index to \(box.image)\n", "\(r.stdout)")
+    #expect(!r.stdout.contains("FALLBACK"))
+    let image = try String(decoding: Data(contentsOf: URL(fileURLWithPath: box.image)), as: UTF8.self)
+    #expect(image.hasPrefix("OLD-IMAGE") && image.contains("conf/modules") && image.contains("virtio_blk"))
+    #expect(try box.leftovers() == [])
+  }
+
+  @Test("a fallback after the scratch directory exists removes it and keeps update-initramfs's status")
+  func fallbackCleansUp() throws {
+    let box = try Sandbox(unpacks: false)
+    let ok = try box.run()
+    #expect(ok.succeeded, "\(ok.stderr)")
+    #expect(ok.stderr.contains("cannot unpack it"))
+    #expect(ok.stdout.hasPrefix("FALLBACK -u -k \(Sandbox.version)\n\(InitramfsAppendScript.rebuiltMarker)"), "\(ok.stdout)")
+    #expect(!ok.stdout.contains(InitramfsAppendScript.appendedMarker))
+    #expect(try box.leftovers() == [])
+
+    let failed = try box.run(rc: 7)
+    #expect(failed.status == 7)
+    #expect(!failed.stdout.contains(InitramfsAppendScript.rebuiltMarker))
+    #expect(try box.leftovers() == [])
+  }
+
+@Test("the script is valid sh")
   func syntax() throws {
     #expect(try ProcessRunner.run(["/bin/sh", "-n", "-c", InitramfsAppendScript.text]).succeeded)
   }

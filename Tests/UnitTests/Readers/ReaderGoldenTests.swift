@@ -18,11 +18,34 @@ struct ReaderGoldenTests {
     ("physical", "physical", .physical),
   ]
 
-  static var cases: [String] {
-    formats.flatMap { f in
+  /// Every case, `<format dir>/<file>`; throws when a format's folder cannot be listed.
+  static func caseList() throws -> [String] {
+    try formats.flatMap { f in
       let dir = RepoPaths.fixtures + "/" + f.dir
-      let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+      let files = try FileManager.default.contentsOfDirectory(atPath: dir)
       return files.filter { $0.hasSuffix("." + f.ext) && !$0.hasSuffix(".expected.json") }.sorted().map { "\(f.dir)/\($0)" }
+    }
+  }
+
+  /// The parameterized test's arguments. A missing folder gives no cases here (an argument list cannot
+  /// throw), which `caseListIsComplete` turns into a failure.
+  static var cases: [String] { (try? caseList()) ?? [] }
+
+  @Test("the case list covers every format and every recorded expectation")
+  func caseListIsComplete() throws {
+    let list = try Self.caseList()
+    #expect(Self.cases == list)
+    for f in Self.formats {
+      let dir = RepoPaths.fixtures + "/" + f.dir
+      let inFormat = list.filter { $0.hasPrefix(f.dir + "/") }
+      #expect(!inFormat.isEmpty, "no golden cases in \(dir)")
+      // Every recorded `<case>.expected.json` has its case (in record mode too: recording writes them).
+      let expected = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".expected.json") }
+      #expect(inFormat.count >= expected.count, "\(dir): \(expected.count) expectations, \(inFormat.count) cases")
+      for e in expected {
+        let stem = f.dir + "/" + String(e.dropLast(".expected.json".count))
+        #expect(inFormat.contains { GoldenCase.stem($0) == stem }, "\(stem).expected.json has no fixture")
+      }
     }
   }
 
