@@ -90,6 +90,8 @@ struct ConvertCommand: ParsableCommand {
     if outputConnection != nil && output != .libvirt { throw ValidationError("-oc is only for -o libvirt") }
     guard RootChoice(argument: root) != nil else { throw ValidationError("--root: use single, first or a /dev/ path") }
     if bootTimeout <= 0 { throw ValidationError("--boot-timeout must be positive") }
+    if quiet && verbose { throw ValidationError("-q and -v contradict each other; choose one") }
+    if dryRun && verifyBoot { throw ValidationError("--dry-run writes nothing, so --verify-boot has nothing to boot; choose one") }
   }
 
   func run() throws {
