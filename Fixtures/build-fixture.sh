@@ -34,11 +34,13 @@ OUT_DIR="$CACHE_ROOT/$NAME-$RECIPE_HASH"
 
 TEMP_PATHS=()
 CHILD_PIDS=()
+CLEANUP_CMDS=()   # commands run (last first) when the build ends: unmount, detach loop devices, …
 MANIFEST_FIELDS=()
 cleanup() {
   local rc=$? p
   set +e
   for p in "${CHILD_PIDS[@]}"; do [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for ((p = ${#CLEANUP_CMDS[@]} - 1; p >= 0; p--)); do eval "${CLEANUP_CMDS[$p]}" || true; done
   [ ${#TEMP_PATHS[@]} -eq 0 ] || safe_rm "${TEMP_PATHS[@]}"
   exit $rc
 }
@@ -78,8 +80,9 @@ chmod 0755 "$BUILD_DIR"
 WORK_DIR="$BUILD_DIR/.work"   # scratch (raw disk, staging); removed before the rename
 mkdir "$WORK_DIR"
 
-# shellcheck source=lib/disk-guestfs.sh
-. "$FIXTURES_DIR/lib/disk-guestfs.sh"
+# The disk is built natively on this host: loop device + chroot (lib/disk-chroot.sh).
+# shellcheck source=lib/disk-chroot.sh
+. "$FIXTURES_DIR/lib/disk-chroot.sh"
 disk_build "$WORK_DIR/disk.raw"
 
 for fmt in "${PACKAGE_FORMATS[@]}"; do

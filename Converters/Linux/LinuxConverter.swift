@@ -11,12 +11,15 @@ import V2VModel
 /// 1. kernel choice (throws ``ConversionError/noKernelForBus(_:_:)``),
 /// 2. device names, 3. serial console, 4. persistent net rules, X.org driver, SELinux relabel (file edits),
 /// 5. old hypervisor tools (optional), 6. initramfs of the chosen kernel (reads the edited fstab, resume and
-/// modules files), 7. grub.cfg regeneration and its device-name fix-up, 8. warnings about network naming.
+/// modules files), 7. GRUB boot code for BIOS when the source did not boot from its disk (Xen PV), the UEFI
+/// removable-media boot path when missing, 8. grub.cfg regeneration and its device-name fix-up, 9. warnings
+/// about network naming.
 public struct LinuxConverter: GuestConverter {
   /// The rules, in the order they are planned and applied.
   let rules: [LinuxRule] = [
     KernelChoiceRule(), DeviceNameRule(), SerialConsoleRule(), PersistentNetRulesRule(), XorgDriverRule(),
-    SELinuxRelabelRule(), HypervisorToolsRule(), InitramfsRule(), BootLoaderRule(), NetworkNamingWarningRule(),
+    SELinuxRelabelRule(), HypervisorToolsRule(), InitramfsRule(), BootCodeRule(), RemovableBootPathRule(), BootLoaderRule(),
+    NetworkNamingWarningRule(),
   ]
 
   /// Creates the converter.

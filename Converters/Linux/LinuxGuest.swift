@@ -42,6 +42,14 @@ struct LinuxGuest {
     return .sata
   }
 
+  /// The firmware the converted guest boots with: the platform's request, else what inspection found (a
+  /// mounted EFI system partition means UEFI), else the source's; BIOS when nothing says.
+  var targetFirmware: Firmware {
+    if let f = context.platform.requestedFirmware, f != .unknown { return f }
+    if inspection.firmware != .unknown { return inspection.firmware }
+    return context.source.firmware == .uefi ? .uefi : .bios
+  }
+
   /// The NIC model on KVM; nil on physical hardware (its NICs are whatever the machine has).
   var nicModel: NICModel? {
     if case .kvm(let k) = context.platform { return k.nicModel }

@@ -30,6 +30,14 @@ extension Guestfs {
     return p.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
   }
 
+  /// Up to `count` bytes of a device at `offset` (`guestfs_pread_device`): a boot sector, a partition table.
+  public func preadDevice(_ device: String, count: Int, offset: Int64) throws -> [UInt8] {
+    var size = 0
+    guard let p = guestfs_pread_device(handle, device, Int32(count), offset, &size) else { throw fail("guestfs_pread_device") }
+    defer { free(p) }
+    return p.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
+  }
+
   /// Creates or truncates the file and writes `bytes` (`guestfs_write`); an existing file keeps its mode
   /// and owner, a new one gets 0644. The parent must exist. The content is held in memory (tested to 33 MiB
   /// with libguestfs 1.48); a host file is better sent with ``upload(_:to:)``.

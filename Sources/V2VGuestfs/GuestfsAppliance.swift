@@ -103,6 +103,10 @@ public final class GuestfsAppliance: GuestAppliance {
 
   public func writeFile(_ path: String, _ bytes: [UInt8]) throws { try g.write(path, bytes) }
 
+  public func readDevice(_ device: String, offset: Int64, count: Int) throws -> [UInt8] {
+    try g.preadDevice(device, count: count, offset: offset)
+  }
+
   public func upload(hostPath: String, to guestPath: String) throws { try g.upload(hostPath, to: guestPath) }
 
   public func download(_ guestPath: String, toHostPath hostPath: String) throws { try g.download(guestPath, to: hostPath) }

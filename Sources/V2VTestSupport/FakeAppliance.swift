@@ -34,6 +34,9 @@ public final class FakeAppliance: GuestAppliance {
 
   public func readFile(_ path: String) throws -> [UInt8]? { try session.readFile(path) }
   public func writeFile(_ path: String, _ bytes: [UInt8]) throws { try session.writeFile(path, bytes) }
+  public func readDevice(_ device: String, offset: Int64, count: Int) throws -> [UInt8] {
+    try session.readDevice(device, offset: offset, count: count)
+  }
   public func upload(hostPath: String, to guestPath: String) throws { try session.upload(hostPath: hostPath, to: guestPath) }
   public func download(_ guestPath: String, toHostPath hostPath: String) throws {
     try session.download(guestPath, toHostPath: hostPath)

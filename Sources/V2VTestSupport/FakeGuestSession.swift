@@ -18,6 +18,9 @@ public final class FakeGuestSession: GuestSession {
   /// appliance, so a converter writing into a directory the guest lacks is caught; tests that build a tree
   /// through the session set it.
   public var createsParentDirectories = false
+  /// The bytes of appliance devices (`/dev/sda`) for ``readDevice(_:offset:count:)``; unknown devices read
+  /// as empty.
+  public var devices: [String: [UInt8]] = [:]
   /// Owners set through the session, by host path (the host files keep theirs).
   private var owners: [String: (uid: Int, gid: Int)] = [:]
 
@@ -178,6 +181,11 @@ public final class FakeGuestSession: GuestSession {
     let mode = ((a[.posixPermissions] as? NSNumber)?.intValue ?? 0) & 0o7777
     let owner = owners[p] ?? ((a[.ownerAccountID] as? NSNumber)?.intValue ?? 0, (a[.groupOwnerAccountID] as? NSNumber)?.intValue ?? 0)
     return (size, mode, owner.uid, owner.gid)
+  }
+
+  public func readDevice(_ device: String, offset: Int64, count: Int) throws -> [UInt8] {
+    guard let d = devices[device], offset >= 0, Int(offset) < d.count else { return [] }
+    return Array(d[Int(offset)..<min(d.count, Int(offset) + count)])
   }
 
   public func run(_ argv: [String]) throws -> String {

@@ -4,7 +4,7 @@ import V2VCore
 import V2VModel
 
 /// A real guest built by `Fixtures/build-fixture.sh NAME` and cached outside the repository.
-public struct GuestFixture: Sendable, Decodable {
+public struct GuestFixture: Sendable {
   /// Recipe name (`vmware-debian12-bios`).
   public var name: String
   /// Hash of the recipe the cache entry was built from.
@@ -15,12 +15,22 @@ public struct GuestFixture: Sendable, Decodable {
   public var marker: String
   /// The root device as the guest names it.
   public var rootDevice: String
-  /// VMX file.
+  /// VMX file (VMware fixtures; empty otherwise).
   public var vmx: String
-  /// monolithicSparse VMDK the VMX names.
+  /// monolithicSparse VMDK the VMX names (VMware fixtures; empty otherwise).
   public var vmdk: String
-  /// OVA archive.
+  /// OVA archive (VMware fixtures; empty otherwise).
   public var ova: String
+  /// The fixture's cache directory.
+  public var directory: String
+  /// Every string field of manifest.json; those naming a file of the fixture are absolute paths.
+  public var fields: [String: String]
+
+  /// The absolute path of the file manifest.json names under `key` (`image`, `xenConfig`, …).
+  public func file(_ key: String) throws -> String {
+    guard let p = fields[key], p.hasPrefix("/") else { throw FixtureError(description: "fixture \(name) has no file '\(key)'") }
+    return p
+  }
 
   /// Builds the fixture (or reuses the cache) and returns it. Built once per test process.
   public static func named(_ name: String) throws -> GuestFixture {
@@ -32,6 +42,8 @@ public struct GuestFixture: Sendable, Decodable {
 public struct FixtureError: Error, CustomStringConvertible {
   /// What went wrong.
   public var description: String
+  /// Creates the error.
+  public init(description: String) { self.description = description }
 }
 
 /// Builds each fixture at most once per process, whatever the test parallelism.
@@ -57,10 +69,22 @@ final class FixtureCache: @unchecked Sendable {
       throw FixtureError(description: "build-fixture.sh \(name) failed (status \(r.status)):\n\(tail)")
     }
     let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))
-    var f = try JSONDecoder().decode(GuestFixture.self, from: data)
-    for kp in [\GuestFixture.vmx, \.vmdk, \.ova] where !f[keyPath: kp].hasPrefix("/") {
-      f[keyPath: kp] = dir + "/" + f[keyPath: kp]
+    guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      throw FixtureError(description: "\(dir)/manifest.json is not a JSON object")
     }
-    return f
+    var fields: [String: String] = [:]
+    for (k, v) in obj {
+      guard let s = v as? String else { continue }
+      let p = dir + "/" + s
+      fields[k] = !s.isEmpty && !s.contains("/") && FileManager.default.fileExists(atPath: p) ? p : s
+    }
+    func need(_ k: String) throws -> String {
+      guard let v = fields[k] else { throw FixtureError(description: "\(dir)/manifest.json lacks \(k)") }
+      return v
+    }
+    return GuestFixture(
+      name: try need("name"), recipeHash: try need("recipeHash"), hostname: try need("hostname"), marker: try need("marker"),
+      rootDevice: try need("rootDevice"), vmx: fields["vmx"] ?? "", vmdk: fields["vmdk"] ?? "", ova: fields["ova"] ?? "",
+      directory: dir, fields: fields)
   }
 }

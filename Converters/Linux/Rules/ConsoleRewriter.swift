@@ -5,13 +5,18 @@ enum ConsoleRewriter {
   /// The console KVM guests have.
   static let serial = "ttyS0"
 
-  /// `console=hvc0` / `console=xvc0` (any options after a comma kept) → `console=ttyS0`.
+  /// `console=hvc0` / `console=xvc0` (any options after a comma kept) → `console=ttyS0`, with
+  /// `console=tty0` before it on that line when the line has no `console=tty0` yet: the kernel then writes
+  /// to the screen as well as the serial port (which stays `/dev/console`, the last one named).
   static func kernelCommandLines(_ text: String) -> String {
-    var out = text
-    for c in xenConsoles {
-      out = replacingWord(out, "console=\(c)", with: "console=\(serial)")
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      var out = String(line)
+      for c in xenConsoles { out = replacingWord(out, "console=\(c)", with: "console=\(serial)") }
+      guard out != String(line), !out.contains("console=tty0") else { return out }
+      if let r = out.range(of: "console=\(serial)") { out.replaceSubrange(r, with: "console=tty0 console=\(serial)") }
+      return out
     }
-    return out
+    return lines.joined(separator: "\n")
   }
 
   /// Every whole-word `hvc0` / `xvc0` → `ttyS0` (inittab getty lines).

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Runs inside the guest (guestfish `command`, chrooted into the new root, /dev /proc /sys bound) after
-# the overlay/ files were unpacked. Makes the tree bootable and checks the result; any failure fails
-# the build. The appliance sees the disk as /dev/sda, the same name the VMware guest uses.
+# Runs chrooted into the new root (/dev /proc /sys bound; lib/disk-chroot.sh) after the overlay/ files
+# were unpacked. Makes the tree bootable and checks the result; any failure fails the build. The build
+# host sees the disk as $V2V_DISK (a loop device); the VMware guest calls it /dev/sda.
 set -eu
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -12,6 +12,9 @@ step() { echo "customize: $*"; }
 
 step "root password (documented: v2v)"
 echo 'root:v2v' | chpasswd
+
+step "packages a VMware guest does not have"
+dpkg --purge xenstore-utils >/dev/null
 
 step "services"
 systemctl enable v2v-marker.service
@@ -30,7 +33,7 @@ step "initramfs (MODULES=list)"
 update-initramfs -u -k all
 
 step "grub"
-grub-install --target=i386-pc /dev/sda
+grub-install --target=i386-pc "$V2V_DISK"
 update-grub
 # grub-mkconfig writes what grub-probe sees for /; the VM must say /dev/sda1 whatever the appliance saw.
 cfg=/boot/grub/grub.cfg

@@ -1,16 +1,8 @@
 # Recipe: a Debian 12 VM as it looks when it was installed on VMware ESXi (BIOS, LSI Logic SCSI, vmxnet3).
 # Sourced by build-fixture.sh (bash). Everything in this folder is part of the recipe hash.
 
-# Operating system tree (lib/rootfs-debootstrap.sh); cached separately, keyed by these values.
-ROOTFS_KIND=debootstrap
-DEBIAN_SUITE=bookworm
-DEBIAN_VARIANT=minbase
-DEBIAN_ARCH=amd64
-DEBIAN_PACKAGES=(
-  linux-image-amd64 grub-pc systemd-sysv initramfs-tools udev kmod
-  open-vm-tools
-  ifupdown iproute2 isc-dhcp-client
-)
+# Operating system tree: the shared Debian 12 tree (lib/debian12.sh); customize.sh purges the Xen tools.
+. "$FIXTURES_DIR/lib/debian12.sh"
 
 # Guest facts (also written to manifest.json).
 GUEST_HOSTNAME=v2v-debian12
@@ -20,18 +12,17 @@ GUEST_FIRMWARE=bios
 GUEST_MEMORY_MB=1024
 GUEST_VCPUS=1
 
-# Disk (lib/disk-guestfs.sh). The appliance sees the only disk as /dev/sda.
+# Disk (lib/disk-chroot.sh): 4 GiB, MBR, one bootable ext4 partition.
 DISK_SIZE_BYTES=$((4 * 1024 * 1024 * 1024))
 
-# guestfish commands that partition, format and mount the disk at / (the tree is unpacked there next).
-# grub 2.06 cannot read ext4 with metadata_csum_seed or orphan_file, which the appliance's mke2fs enables.
-recipe_guestfish_layout() {
-  cat <<'GF'
-part-disk /dev/sda mbr
-part-set-bootable /dev/sda 1 true
-mkfs ext4 /dev/sda1 features:^metadata_csum_seed,^orphan_file
-mount /dev/sda1 /
-GF
+# Partitions, formats and mounts the loop device $1 at $MNT. grub 2.06 cannot read ext4 with
+# metadata_csum_seed or orphan_file, which a newer mke2fs may enable.
+recipe_layout() {
+  sfdisk -q "$1" <<<'label: dos
+start=2048, type=83, bootable'
+  local root; root=$(part_node "$1" 1)
+  mkfs.ext4 -q -O ^metadata_csum_seed,^orphan_file "$root"
+  mount_at "$root" /
 }
 
 # Packaging (lib/package-<format>.sh), in this order.

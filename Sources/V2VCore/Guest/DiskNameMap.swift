@@ -34,6 +34,21 @@ public enum DiskNameMap {
     return map
   }
 
+  /// Corrects libguestfs's mountpoints for partition-style disks. libguestfs reads `/dev/xvda2` in the
+  /// guest's fstab as partition 2 of the first disk (`/dev/sda2`), but when the source hands disk *i* to the
+  /// guest as `xvda2` that filesystem is the whole of appliance disk *i*. Other entries are kept.
+  public static func applianceMountpoints(_ mountpoints: [String: String], source: SourceVM) -> [String: String] {
+    var fix: [String: String] = [:]
+    for (i, disk) in source.disks.enumerated() {
+      guard let name = disk.targetName.flatMap(linuxName), !name.partition.isEmpty else { continue }
+      let prefix = ["xvd", "sd", "hd", "vd"].first { name.disk.hasPrefix($0) }!
+      let letters = name.disk.dropFirst(prefix.count)
+      fix["/dev/sd\(letters)\(name.partition)"] = "/dev/sd\(DeviceNames.letters(i))"
+    }
+    guard !fix.isEmpty else { return mountpoints }
+    return mountpoints.mapValues { fix[$0] ?? $0 }
+  }
+
   /// Splits a Linux-style disk name (`xvda2` → (`xvda`, `2`), `sdb` → (`sdb`, ``)); nil for other names
   /// (`scsi0:1`, `ide0:0`, `c`).
   static func linuxName(_ raw: String) -> (disk: String, partition: String)? {

@@ -87,6 +87,8 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible {
   case noKernelForBus(String, [String])
   /// A command run in the guest failed.
   case guestCommandFailed(String, String)
+  /// The guest cannot be given a bootloader the target's firmware can start.
+  case noBootLoader(String)
 
   public var description: String {
     switch self {
@@ -98,6 +100,7 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible {
       return "no installed kernel can boot from \(bus) disks (kernels found: \(ks.isEmpty ? "none" : ks.joined(separator: ", ")))"
         + (bus == "virtio-blk" ? "" : "; try --block-driver virtio-blk")
     case .guestCommandFailed(let what, let why): return "\(what): \(why)"
+    case .noBootLoader(let why): return "cannot make the guest bootable: \(why)"
     }
   }
 }

@@ -9,6 +9,9 @@ public protocol GuestSession: AnyObject {
   /// Replaces (or creates) a regular file, following links. The parent directory must exist. An existing file
   /// keeps its mode and owner; a new one gets 0644, owned by root (see ``setMode(_:_:)``, ``setOwner(_:uid:gid:)``).
   func writeFile(_ path: String, _ bytes: [UInt8]) throws
+  /// Up to `count` bytes of one of the conversion's disks (an appliance device name such as `/dev/sda`) at
+  /// `offset`, read without running anything in the guest: boot sectors, partition tables.
+  func readDevice(_ device: String, offset: Int64, count: Int) throws -> [UInt8]
   /// Copies a host file into the guest, streamed (for large files: drivers, firmware, bootloader images).
   /// Same rules as ``writeFile(_:_:)``.
   func upload(hostPath: String, to guestPath: String) throws

@@ -74,7 +74,8 @@ public struct Pipeline {
     // 4. Inspect, then plan the guest's changes for the platform.
     clock.begin("Inspecting the guest")
     let root = try request.rootChoice.choose(from: try appliance.roots())
-    let inspection = try appliance.inspect(root: root)
+    var inspection = try appliance.inspect(root: root)
+    inspection.mountpoints = DiskNameMap.applianceMountpoints(inspection.mountpoints, source: request.source)
     events.emit(
       .detail(
         "guest: \(inspection.displayName) (\(inspection.distro) \(inspection.majorVersion).\(inspection.minorVersion), "

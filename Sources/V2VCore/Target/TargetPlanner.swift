@@ -51,16 +51,13 @@ public enum TargetPlanner {
 
     // Unknown firmware stays unknown here: inspection may still find an EFI system partition, and
     // ``TargetSettler`` decides after conversion.
-    let firmware = platform.requestedFirmware ?? source.firmware
+    var firmware = platform.requestedFirmware ?? source.firmware
+    // A Xen PV/PVH guest had no firmware: its host started it. The converter gives it a BIOS bootloader.
+    if let pv = source.paravirtBoot, pv.kernel != nil || pv.bootloader != nil, firmware == .unknown { firmware = .bios }
     var secureBoot = source.secureBoot
     if secureBoot && firmware == .bios {
       warnings.append("the source claims Secure Boot without UEFI firmware; Secure Boot dropped")
       secureBoot = false
-    }
-    if let pv = source.paravirtBoot, pv.kernel != nil || pv.bootloader != nil {
-      warnings.append(
-        "the source booted a host-side \(pv.kernel != nil ? "kernel" : "bootloader"); "
-          + "the target boots the guest's own bootloader from its first disk")
     }
 
     let kvm: KVMPlatform

@@ -100,7 +100,7 @@ struct LinuxConverterDebianTests {
         + "/dev/vdb /data xfs defaults,nofail 0 2\n")
     #expect(
       T.edited(r.changes, "/etc/default/grub")
-        == "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=ttyS0 quiet\"\nGRUB_CMDLINE_LINUX=\"resume=/dev/vda2\"\n")
+        == "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"console=tty0 console=ttyS0 quiet\"\nGRUB_CMDLINE_LINUX=\"resume=/dev/vda2\"\n")
     #expect(T.edited(r.changes, "/etc/securetty") == "console\ntty1\nhvc0\nttyS0\n")
     #expect(
       T.commands(r.changes) == [

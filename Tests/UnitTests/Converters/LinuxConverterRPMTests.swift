@@ -56,7 +56,7 @@ struct LinuxConverterRPMTests {
     #expect(T.edited(r.changes, "/etc/fstab") == "/dev/vda2 / btrfs defaults 0 0\n/dev/vda1 swap swap defaults 0 0\n")
     #expect(
       T.edited(r.changes, "/etc/default/grub")
-        == "GRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX_DEFAULT=\"splash=silent resume=/dev/vda1 console=ttyS0,115200 quiet\"\n"
+        == "GRUB_DEFAULT=saved\nGRUB_CMDLINE_LINUX_DEFAULT=\"splash=silent resume=/dev/vda1 console=tty0 console=ttyS0,115200 quiet\"\n"
         + "GRUB_TERMINAL=\"console\"\n")
     #expect(T.edited(r.changes, "/boot/grub2/device.map") == "(hd0)\t/dev/vda\n")
     #expect(

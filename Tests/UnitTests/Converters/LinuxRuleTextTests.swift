@@ -9,8 +9,9 @@ import V2VModel
 @Suite("Linux rule text helpers and registry", .offPool)
 struct LinuxRuleTextTests {
   @Test func consoleRewrites() {
-    #expect(ConsoleRewriter.kernelCommandLines("quiet console=hvc0 x") == "quiet console=ttyS0 x")
-    #expect(ConsoleRewriter.kernelCommandLines("console=xvc0,115200") == "console=ttyS0,115200")
+    #expect(ConsoleRewriter.kernelCommandLines("quiet console=hvc0 x") == "quiet console=tty0 console=ttyS0 x")
+    #expect(ConsoleRewriter.kernelCommandLines("console=tty0 console=hvc0\nb console=hvc0") == "console=tty0 console=ttyS0\nb console=tty0 console=ttyS0")
+    #expect(ConsoleRewriter.kernelCommandLines("console=xvc0,115200") == "console=tty0 console=ttyS0,115200")
     #expect(ConsoleRewriter.kernelCommandLines("console=hvc01") == "console=hvc01")
     #expect(ConsoleRewriter.terminalNames("co:2345:respawn:/sbin/agetty xvc0 9600 vt100-nav\n") == "co:2345:respawn:/sbin/agetty ttyS0 9600 vt100-nav\n")
     #expect(ConsoleRewriter.hasSerialConsole("GRUB_CMDLINE_LINUX=\"console=ttyS0,115200\""))

@@ -1,0 +1,64 @@
+import V2VCore
+import V2VModel
+
+/// Installs GRUB's boot code on the boot disk for BIOS firmware when the guest did not boot from its disk.
+///
+/// Reason: a Xen PV guest is started by its host (pygrub reads grub.cfg from outside, or the host names a
+/// kernel in the config), so nothing is in its disk's boot sector; under KVM's BIOS the converted guest
+/// never starts and the serial console stays blank. The guest's own `grub-install` (`grub2-install`) writes
+/// the boot code and core.img for BIOS. It runs when the source was booted by its host or when the boot
+/// disk's boot code is all zeros; a disk that already boots is left alone, and UEFI guests are the
+/// ``RemovableBootPathRule``'s. A boot disk that is a bare filesystem (Xen's partition-style `xvda1`) has
+/// no room to embed core.img: GRUB then uses block lists (`--force`), which work until core.img moves.
+struct BootCodeRule: LinuxRule {
+  static let reason = "the source was booted by its host (or has no boot code); KVM's BIOS boots from the disk's boot sector"
+  /// Where GRUB keeps its BIOS modules, by family.
+  static let biosModuleDirectories = ["/usr/lib/grub/i386-pc", "/usr/lib/grub2/i386-pc"]
+
+  func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
+    guard guest.targetFirmware != .uefi else { return }
+    let (disk, bareFilesystem) = Self.bootDisk(guest)
+    let pv = guest.context.source.paravirtBoot
+    let hostBooted = pv?.bootloader != nil || pv?.kernel != nil
+    let needed = try hostBooted || Self.bootCodeIsEmpty(disk, guest)
+    guard needed else { return }
+    let why = hostBooted ? "the source was booted by its Xen host (\(pv?.bootloader ?? pv?.kernel ?? "?"))" : "\(disk) has no boot code"
+    var tool: String?
+    for t in ["grub-install", "grub2-install"] where try guest.hasTool(t) { tool = t; break }
+    var modules = false
+    for d in Self.biosModuleDirectories where try guest.session.exists(d + "/boot.img") { modules = true; break }
+    guard let tool, modules else {
+      throw ConversionError.noBootLoader(
+        "\(why), and the guest has no GRUB for BIOS (\(tool == nil ? "no grub-install" : "no i386-pc modules")): "
+          + "install grub-pc (Debian, Ubuntu) or grub2-pc (RHEL, SUSE) in the guest and convert again")
+    }
+    var argv = [tool, "--target=i386-pc"]
+    if bareFilesystem { argv.append("--force") }
+    argv.append(disk)
+    let target = guest.context.applianceRenames.first { $0.from == disk }?.to ?? disk
+    plan.add(
+      .run(argv: argv), reason: Self.reason,
+      summary: "install GRUB boot code on \(target) (\(why))" + (bareFilesystem ? "; block lists: the disk is a bare filesystem" : ""))
+  }
+
+  /// The appliance's name of the disk the guest boots from (the disk holding /boot, else /), and whether that
+  /// disk is a bare filesystem rather than a partitioned disk. LVM or RAID roots without a separate /boot
+  /// fall back to the first disk.
+  static func bootDisk(_ guest: LinuxGuest) -> (String, Bool) {
+    let names = guest.context.applianceDiskNames ?? ["/dev/sda"]
+    let device = guest.inspection.mountpoints["/boot"] ?? guest.inspection.mountpoints["/"] ?? names[0]
+    if names.contains(device) { return (device, true) }
+    for d in names where device.hasPrefix(d) {
+      let rest = device.dropFirst(d.count)
+      if !rest.isEmpty, rest.allSatisfy(\.isNumber) { return (d, false) }
+    }
+    return (names[0], false)
+  }
+
+  /// Whether the first 440 bytes of `disk` (the MBR's boot code) are all zeros. Unknown (nothing read)
+  /// counts as not empty: the rule then changes nothing unless the host booted the guest.
+  static func bootCodeIsEmpty(_ disk: String, _ guest: LinuxGuest) throws -> Bool {
+    let code = try guest.session.readDevice(disk, offset: 0, count: 440)
+    return code.count == 440 && code.allSatisfy { $0 == 0 }
+  }
+}
