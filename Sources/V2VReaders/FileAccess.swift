@@ -88,12 +88,13 @@ enum FileAccess {
       try h.seek(toOffset: offset)
       return [UInt8](try h.read(upToCount: count) ?? Data())
     } catch {
-      throw .unreadable(SourceLocation(file: path), "read failed at offset \(offset): \(error)")
+      throw .unreadable(SourceLocation(file: path), "read failed at offset \(offset): \(describe(error))")
     }
   }
 
-  /// Reads a whole text description, refusing missing files, huge files and binaries.
-  static func text(_ path: String) throws(ReaderError) -> String {
+  /// Reads a whole text description, refusing missing files, huge files, binaries and invalid UTF-8 where
+  /// `encoding` (given the raw bytes) says UTF-8.
+  static func text(_ path: String, encoding: (_ head: [UInt8]) -> Encoding) throws(ReaderError) -> String {
     switch kind(path) {
     case .missing: throw .unreadable(SourceLocation(file: path), "no such file")
     case .directory: throw .unreadable(SourceLocation(file: path), "is a directory, expected a file")
@@ -106,29 +107,89 @@ enum FileAccess {
     defer { try? h.close() }
     let data: Data
     do { data = try h.read(upToCount: maxTextBytes + 1) ?? Data() } catch {
-      throw .unreadable(SourceLocation(file: path), "read failed: \(error)")
+      throw .unreadable(SourceLocation(file: path), "read failed: \(describe(error))")
     }
     guard data.count <= maxTextBytes else {
       throw .unreadable(SourceLocation(file: path), "larger than \(maxTextBytes >> 20) MiB, not a description")
     }
-    return try decodeText([UInt8](data), file: path)
+    let bytes = [UInt8](data)
+    return try decodeText(bytes, file: path, encoding: encoding(bytes))
   }
 
-  /// Decodes UTF-8 text, refusing NUL bytes and invalid UTF-8 (a binary passed where text belongs).
-  static func decodeText(_ bytes: [UInt8], file: String) throws(ReaderError) -> String {
+  /// How a text file's encoding is known.
+  enum Encoding: Equatable {
+    /// The file declares UTF-8 or its format implies it (XML without another declared encoding, Xen
+    /// configurations, manifests): invalid UTF-8 is an error naming the byte offset.
+    case utf8
+    /// The file declares nothing, or a legacy 8-bit encoding (a VMX without `.encoding`, or with
+    /// `windows-1252`): invalid UTF-8 is read as Latin-1 when it holds no control bytes.
+    case legacy8Bit
+  }
+
+  /// Decodes text, refusing NUL bytes and invalid UTF-8 (a binary passed where text belongs, or a file
+  /// that says UTF-8 and is not). With `.legacy8Bit`, Latin-1 is accepted as VMware writes it.
+  static func decodeText(_ bytes: [UInt8], file: String, encoding: Encoding) throws(ReaderError) -> String {
     if let nul = bytes.firstIndex(of: 0) {
-      let line = bytes[..<nul].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
       throw .unreadable(
-        SourceLocation(file: file, line: line), "binary data (NUL byte at offset \(nul)), not a text file")
+        SourceLocation(file: file, line: line(of: nul, in: bytes)), "binary data (NUL byte at offset \(nul)), not a text file")
     }
     guard let s = String(validating: bytes, as: UTF8.self) else {
       // Latin-1 is a legitimate VMX encoding; accept it only when it has no control bytes.
-      if bytes.allSatisfy({ $0 >= 0x20 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+      if encoding == .legacy8Bit, bytes.allSatisfy({ $0 >= 0x20 || $0 == 9 || $0 == 10 || $0 == 13 }) {
         return String(decoding: bytes.map { UInt16($0) }, as: UTF16.self)
       }
-      throw .unreadable(SourceLocation(file: file), "binary data, not a text file")
+      let bad = firstInvalidUTF8(bytes) ?? 0
+      let hex = String(bytes[bad], radix: 16, uppercase: true)
+      let why = encoding == .utf8 ? "" : "; not a text file?"
+      throw .unreadable(
+        SourceLocation(file: file, line: line(of: bad, in: bytes)),
+        "invalid UTF-8 at byte offset \(bad) (0x\(hex.count == 1 ? "0" + hex : hex))\(why)")
     }
     return s
+  }
+
+  /// The byte offset of the first byte that is not valid UTF-8, or nil when all of `bytes` is.
+  static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+    var it = bytes.makeIterator()
+    var parser = Unicode.UTF8.ForwardParser()
+    var offset = 0
+    while true {
+      switch parser.parseScalar(from: &it) {
+      case .valid(let scalar): offset += scalar.count
+      case .emptyInput: return nil
+      case .error: return offset
+      }
+    }
+  }
+
+  /// 1-based line of byte `offset`.
+  static func line(of offset: Int, in bytes: [UInt8]) -> Int {
+    bytes[..<min(offset, bytes.count)].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+  }
+
+  /// One line describing a Foundation or POSIX error: never an `NSCocoaErrorDomain … UserInfo=…` dump.
+  static func describe(_ error: any Error) -> String {
+    let ns = error as NSError
+    func posix(_ code: Int) -> String { String(cString: strerror(Int32(code))) }
+    if ns.domain == NSPOSIXErrorDomain { return posix(ns.code) }
+    if let under = ns.userInfo[NSUnderlyingErrorKey] as? NSError, under.domain == NSPOSIXErrorDomain {
+      return posix(under.code)
+    }
+    if ns.domain == NSCocoaErrorDomain {
+      switch CocoaError.Code(rawValue: ns.code) {
+      case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file"
+      case .fileReadNoPermission, .fileWriteNoPermission: return "permission denied"
+      case .fileReadTooLarge: return "file too large"
+      case .fileReadCorruptFile: return "corrupt file"
+      case .fileReadUnknown: return "read error"
+      case .fileWriteOutOfSpace: return "no space left on device"
+      case .fileWriteVolumeReadOnly: return "read-only file system"
+      default: return "file error \(ns.code)"
+      }
+    }
+    let text = "\(error)"
+    if text.contains("UserInfo=") || text.contains("\n") { return "\(ns.domain) error \(ns.code)" }
+    return text
   }
 
   /// `path` resolved against the directory of `base` when relative.

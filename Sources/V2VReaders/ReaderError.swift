@@ -80,8 +80,52 @@ public enum ReaderError: Error, Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// One line: `FILE:LINE: context: problem`.
-  public var description: String { "\(location): \(problem)" }
+  /// One line: `FILE:LINE: context: problem`, control characters (a newline inside a value continued over
+  /// two lines) escaped so the message stays one line.
+  public var description: String { OneLine.escape("\(location): \(problem)") }
+}
+
+/// Something a reader accepted but that looks wrong (a key set twice, `maxmem` below `memory`, two
+/// archive members of one name): it names both places. Readers log each through `readerLog` at warning
+/// level (the CLI prints them as `v2v: warning: …`) and collect them for callers that ask.
+public struct ReaderWarning: Sendable, Equatable, CustomStringConvertible {
+  /// Where the later (used, or conflicting) definition is.
+  public var location: SourceLocation
+  /// What is wrong, naming the other place.
+  public var message: String
+
+  /// Creates a warning.
+  public init(_ location: SourceLocation, _ message: String) {
+    self.location = location
+    self.message = message
+  }
+
+  /// One line: `FILE:LINE: context: message`.
+  public var description: String { OneLine.escape("\(location): \(message)") }
+}
+
+/// Makes text safe for a one-line message.
+public enum OneLine {
+  /// `text` with newlines, carriage returns, tabs and other control characters written as escapes
+  /// (`\n`, `\r`, `\t`, `\u{1B}`), so a value read from a file cannot break a message into several lines.
+  public static func escape(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+    var out = ""
+    for u in text.unicodeScalars {
+      switch u {
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if u.properties.generalCategory == .control {
+          out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+        } else {
+          out.unicodeScalars.append(u)
+        }
+      }
+    }
+    return out
+  }
 }
 
 extension ReaderError: ClassifiedError {

@@ -92,6 +92,30 @@ struct ConvertCommand: ParsableCommand {
     if bootTimeout <= 0 { throw ValidationError("--boot-timeout must be positive") }
     if quiet && verbose { throw ValidationError("-q and -v contradict each other; choose one") }
     if dryRun && verifyBoot { throw ValidationError("--dry-run writes nothing, so --verify-boot has nothing to boot; choose one") }
+    for (option, values, kind) in [("--network", network, NetworkMapping.Kind.network), ("--bridge", bridge, .bridge)] {
+      for v in values { try Self.checkMapping(option, v, kind) }
+    }
+  }
+
+  /// A `--network`/`--bridge` value is NAME or IN:OUT with exactly one `:` (so `a:b:c` is ambiguous), and
+  /// OUT must be a name the target can have: a libvirt network name has no `/`; a Linux bridge name is at
+  /// most 15 bytes without `/`, `:` or white space. Checked here, before any work starts.
+  static func checkMapping(_ option: String, _ value: String, _ kind: NetworkMapping.Kind) throws {
+    let colons = value.filter { $0 == ":" }.count
+    guard colons <= 1 else {
+      throw ValidationError("\(option) '\(value)': use NAME or IN:OUT with one ':' (this has \(colons), so it is ambiguous)")
+    }
+    let mapping: NetworkMapping
+    do { mapping = try NetworkMapping.parse(value, kind: kind) } catch { throw ValidationError("\(error)") }
+    let out = mapping.targetName
+    switch kind {
+    case .network:
+      if out.contains("/") { throw ValidationError("\(option) '\(value)': a libvirt network name cannot contain '/'") }
+    case .bridge:
+      if out.utf8.count > 15 || out.contains(where: { $0 == "/" || $0.isWhitespace }) {
+        throw ValidationError("\(option) '\(value)': '\(out)' is not a valid bridge name (at most 15 bytes, no '/', ':' or spaces)")
+      }
+    }
   }
 
   func run() throws {
@@ -101,6 +125,7 @@ struct ConvertCommand: ParsableCommand {
     let sink: EventSink = json ? JSONReporter() : HumanReporter(verbose: verbose, quiet: quiet)
     let started = Date()
     let job = ConversionJob(try jobRequest())
+    CLILog.shared.route(to: sink, job: job.id)
     let result: ConversionResult
     do {
       result = try job.run(events: sink)

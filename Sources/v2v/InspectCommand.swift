@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import V2VReaders
 
 /// `v2v inspect -i FORMAT SOURCE... [--json]`: reads a source description and prints the source model,
@@ -23,13 +22,7 @@ struct InspectCommand: ParsableCommand {
   var verbose = false
 
   func run() throws {
-    if verbose {
-      LoggingSystem.bootstrap { label in
-        var h = StreamLogHandler.standardError(label: label)
-        h.logLevel = .debug
-        return h
-      }
-    }
+    CLILog.shared.verbose = verbose
     // Inspect only looks: anything an OVA needed extracted is removed afterwards.
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("v2v-inspect-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: work) }

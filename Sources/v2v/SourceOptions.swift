@@ -15,10 +15,12 @@ struct SourceOptions: ParsableArguments {
   @Option(help: "Physical: machine name (default: the first disk's file name).")
   var name: String?
 
-  @Option(help: "Physical: memory in MiB (default 2048).")
+  // `.unconditional`: `--memory -5` is the value -5 (refused by `validate` as not positive), not a missing
+  // value followed by an unknown option `-5`.
+  @Option(parsing: .unconditional, help: "Physical: memory in MiB (default 2048).")
   var memory: Int?
 
-  @Option(help: "Physical: number of vCPUs (default 2).")
+  @Option(parsing: .unconditional, help: "Physical: number of vCPUs (default 2).")
   var vcpus: Int?
 
   func validate() throws {
@@ -27,11 +29,11 @@ struct SourceOptions: ParsableArguments {
         "unknown input format '\(input)'; use one of: \(SourceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     guard !sources.isEmpty else { throw ValidationError("missing SOURCE") }
-    if let memory, memory <= 0 { throw ValidationError("--memory must be positive (MiB)") }
+    if let memory, memory <= 0 { throw ValidationError("--memory \(memory): memory must be a positive number of MiB") }
     if let memory, UInt64(memory).multipliedReportingOverflow(by: 1 << 20).overflow || UInt64(memory) << 20 > UInt64(Int64.max) {
       throw ValidationError("--memory \(memory) MiB is too large: more than \(Int64.max) bytes")
     }
-    if let vcpus, vcpus <= 0 { throw ValidationError("--vcpus must be at least 1") }
+    if let vcpus, vcpus <= 0 { throw ValidationError("--vcpus \(vcpus): must be at least 1") }
   }
 
   /// The source as a job's input.

@@ -23,7 +23,13 @@ struct OVAContainer {
     origin = path
     switch FileAccess.kind(path) {
     case .missing: throw .unreadable(SourceLocation(file: path), "no such file or directory")
-    case .directory: storage = .directory(path); return
+    case .directory:
+      let real = FileAccess.realPath(path) ?? path
+      if real == "/proc" || real.hasPrefix("/proc/") || real == "/sys" || real.hasPrefix("/sys/") || real == "/dev" || real.hasPrefix("/dev/") {
+        throw .unreadable(SourceLocation(file: path), "is a directory of pseudo-files (\(real)), not an OVA")
+      }
+      storage = .directory(path)
+      return
     default: break
     }
     let head = try FileAccess.bytes(path, count: 512)
@@ -34,10 +40,26 @@ struct OVAContainer {
     } else if path.lowercased().hasSuffix(".ovf") || head.first == UInt8(ascii: "<") || head.starts(with: [0xef, 0xbb, 0xbf]) {
       storage = .directory((path as NSString).deletingLastPathComponent)
     } else {
-      let archive = try TarArchive(file: path) { (o: UInt64, n: Int) throws(ReaderError) -> [UInt8] in try FileAccess.bytes(path, offset: o, count: n) }
+      let size = FileAccess.size(path)
+      let archive = try TarArchive(file: path, size: size) { (o: UInt64, n: Int) throws(ReaderError) -> [UInt8] in try FileAccess.bytes(path, offset: o, count: n) }
       guard !archive.members.isEmpty else { throw .unreadable(SourceLocation(file: path), "not an OVA: neither a tar nor a zip archive with members") }
       for m in archive.members where !Self.isSafe(m.name) {
         throw .integrity(SourceLocation(file: path, context: "member '\(m.name)'"), "archive entry escapes the extraction directory")
+      }
+      var first: [String: TarArchive.Member] = [:]
+      for m in archive.members {
+        let n = Self.normalize(m.name)
+        if let earlier = first[n] {
+          ReaderWarnings.emit(ReaderWarning(
+            SourceLocation(file: path, context: "member '\(n)'"),
+            "the archive holds this member twice (tar headers at offsets \(earlier.headerOffset) and \(m.headerOffset)); the last one is used, as tar extracts it"))
+        } else {
+          first[n] = m
+        }
+      }
+      if !archive.endMarker {
+        ReaderWarnings.emit(ReaderWarning(
+          SourceLocation(file: path), "the tar archive has no end-of-archive blocks after its last member: it may be truncated"))
       }
       storage = .tar(path: path, archive: archive)
     }
@@ -71,6 +93,26 @@ struct OVAContainer {
   func requireInside(_ path: String, namedBy: SourceLocation) throws(ReaderError) {
     guard case .directory(let d) = storage, path != origin else { return }
     try FileAccess.requireInside(path, root: d, namedBy: namedBy)
+  }
+
+  /// What member `name` is when it exists but is not a regular file (`a symbolic link to 'x'`, `a
+  /// directory`, `a FIFO (named pipe)`), for messages; nil when it is a regular file or absent.
+  func nonFileKind(_ name: String) -> String? {
+    switch storage {
+    case .tar(_, let a):
+      guard tarMember(name) == nil else { return nil }
+      return a.specials.last { Self.normalize($0.name) == Self.normalize(name) || Self.normalize($0.name) == Self.normalize(name) + "/" }?.what
+    case .directory(let d):
+      let p = (d as NSString).appendingPathComponent(name)
+      switch FileAccess.kind(p) {
+      case .file: return nil
+      case .blockDevice: return "a block device"
+      case .missing:
+        var st = stat()
+        return lstat(p, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK ? "a dangling symbolic link" : nil
+      case .directory, .other: return FileAccess.unreadableType(p)
+      }
+    }
   }
 
   /// Whether a member exists.

@@ -45,7 +45,11 @@ struct OVFMapper {
       default: break
       }
     }
+    Self.warnDuplicates(e.files.map { ($0.id, $0.line) }, what: "References/File id", file: file)
+    Self.warnDuplicates(e.disks.map { ($0.id, $0.line) }, what: "DiskSection/Disk diskId", file: file)
     var files: [DiskFile] = []
+    var slots: [Disk] = []
+    var slotItems: [SourceLocation] = []
     for item in e.items {
       let at = SourceLocation(file: file, line: item.line, context: "Item[InstanceID=\(item.instanceID)]")
       let ctrl = item.parent.flatMap { controllers[$0] }
@@ -66,6 +70,10 @@ struct OVFMapper {
           bus: ctrl?.bus ?? .ide, controllerModel: ctrl?.model, targetName: item.addressOnParent.map { "\(item.parent ?? "?"):\($0)" },
           capacityBytes: def.capacityBytes, vmdkVariant: variant))
         files.append(DiskFile(href: f.href, gzip: f.gzip, namedBy: SourceLocation(file: file, line: f.line, context: "References/File[@href='\(f.href)']")))
+        if item.parent != nil, item.addressOnParent != nil {
+          slots.append(vm.disks[vm.disks.count - 1])
+          slotItems.append(SourceLocation(file: file, line: item.line, context: "Item[InstanceID=\(item.instanceID)]"))
+        }
       case 14, 15, 16:
         var path: String?
         if let hr = item.hostResource, let ref = Self.ref(hr, kind: "file"), let f = e.files.first(where: { $0.id == ref }) { path = f.href }
@@ -83,7 +91,23 @@ struct OVFMapper {
         readerLog.debug("ignoring OVF item", metadata: ["file": "\(file)", "line": "\(item.line)", "type": "\(item.resourceType)"])
       }
     }
+    // Two disks at one controller address (Parent + AddressOnParent) could not have run.
+    try DiskTargets.requireUnique(slots, namedBy: slotItems)
     return (vm, files)
+  }
+
+  /// Warns about an id defined twice (the first definition is the one references resolve to).
+  static func warnDuplicates(_ ids: [(id: String, line: Int)], what: String, file: String) {
+    var first: [String: Int] = [:]
+    for (id, line) in ids where !id.isEmpty {
+      if let earlier = first[id] {
+        ReaderWarnings.emit(ReaderWarning(
+          SourceLocation(file: file, line: line, context: "\(what) '\(id)'"),
+          "defined again (first at \(file):\(earlier)); references use the first"))
+      } else {
+        first[id] = line
+      }
+    }
   }
 
   /// `ovf:/disk/vmdisk1` or `/disk/vmdisk1` → `vmdisk1`.

@@ -104,8 +104,10 @@ enum DiskProbe {
         isBlockDevice: isBlock)
       return (p, parent)
     case .vmdkDescriptor:
-      let bytes = try FileAccess.bytes(path, count: 1 << 16)
-      let text = try FileAccess.decodeText(bytes, file: path)
+      var bytes = try FileAccess.bytes(path, count: 1 << 16)
+      // A descriptor longer than what was read is cut at its last whole line (never inside a character).
+      if bytes.count == 1 << 16, let nl = bytes.lastIndex(of: 10) { bytes = Array(bytes[...nl]) }
+      let text = try FileAccess.decodeText(bytes, file: path, encoding: VMDKDescriptor.encoding(of: bytes))
       let d = try VMDKDescriptor.parse(text, file: path)
       for e in d.extents {
         guard let f = e.file else { continue }

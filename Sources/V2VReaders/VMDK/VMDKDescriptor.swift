@@ -41,6 +41,18 @@ public struct VMDKDescriptor: Sendable, Equatable {
     return parentCID?.lowercased() != "ffffffff"
   }
 
+  /// A descriptor's `encoding="UTF-8"` line makes invalid UTF-8 an error; without one (or with
+  /// `windows-1252`, older VMware products), Latin-1 is accepted.
+  static func encoding(of bytes: [UInt8]) -> FileAccess.Encoding {
+    for raw in bytes.split(separator: 10) {
+      let line = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: " \t\r").lowercased()
+      guard line.hasPrefix("encoding"), let eq = line.firstIndex(of: "=") else { continue }
+      let value = line[line.index(after: eq)...].trimmingCharacters(in: " \t\"")
+      return value == "utf-8" || value == "utf8" ? .utf8 : .legacy8Bit
+    }
+    return .legacy8Bit
+  }
+
   /// Whether `text` looks like a descriptor (cheap test on the first bytes).
   public static func looksLike(_ text: String) -> Bool {
     let head = text.prefix(1024).lowercased()

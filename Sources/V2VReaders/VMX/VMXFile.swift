@@ -1,7 +1,8 @@
 /// The syntax of a VMware `.vmx` file: `key = "value"` lines, parsed without I/O.
 ///
 /// Keys are case-insensitive (stored lower-cased); values may be quoted (with VMware's `|XX` hex escapes)
-/// or bare; `#` starts a comment; CRLF line ends are tolerated. A later duplicate key wins.
+/// or bare; `#` starts a comment; CRLF line ends are tolerated. A later duplicate key wins, with a warning
+/// naming both lines.
 public struct VMXFile: Sendable, Equatable {
   /// One `key = value` line.
   public struct Entry: Sendable, Equatable {
@@ -17,6 +18,8 @@ public struct VMXFile: Sendable, Equatable {
   public private(set) var entries: [String: Entry] = [:]
   /// The file name used in errors.
   public let file: String
+  /// Keys set more than once, each naming both lines.
+  public private(set) var warnings: [ReaderWarning] = []
 
   /// Parses VMX text.
   public init(parsing text: String, file: String) throws(ReaderError) {
@@ -35,9 +38,26 @@ public struct VMXFile: Sendable, Equatable {
         throw .syntax(at, "malformed key '\(key.prefix(40))'")
       }
       let value = try Self.parseValue(line[line.index(after: eq)...], at: SourceLocation(file: file, line: lineNo, context: key))
+      if let earlier = entries[key.lowercased()] {
+        warnings.append(ReaderWarning(
+          SourceLocation(file: file, line: lineNo, context: key),
+          "set again (first at \(file):\(earlier.line)); the value on line \(lineNo) is used"))
+      }
       entries[key.lowercased()] = Entry(key: key, value: value, line: lineNo)
     }
     guard !entries.isEmpty else { throw .syntax(SourceLocation(file: file), "no 'key = value' lines: not a VMX file") }
+  }
+
+  /// How the raw bytes of a VMX say they are encoded: `.encoding = "UTF-8"` (what VMware writes today) makes
+  /// invalid UTF-8 an error; no `.encoding`, or a legacy one (`windows-1252`), allows Latin-1.
+  static func encoding(of bytes: [UInt8]) -> FileAccess.Encoding {
+    for raw in bytes.split(separator: 10) {
+      let line = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: " \t\r")
+      guard line.lowercased().hasPrefix(".encoding"), let eq = line.firstIndex(of: "=") else { continue }
+      let value = line[line.index(after: eq)...].trimmingCharacters(in: " \t\"").lowercased()
+      return value == "utf-8" || value == "utf8" ? .utf8 : .legacy8Bit
+    }
+    return .legacy8Bit
   }
 
   /// The value of `key` (any case), or nil.

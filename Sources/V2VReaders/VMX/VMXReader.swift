@@ -9,8 +9,9 @@ public struct VMXReader: SourceReader {
   /// Reads the VMX at `locations[0]`.
   public func read(_ locations: [String]) throws(ReaderError) -> SourceVM {
     let path = FileAccess.absolute(try Require.single(locations, format: "vmx"))
-    let text = try FileAccess.text(path)
+    let text = try FileAccess.text(path, encoding: VMXFile.encoding(of:))
     let vmx = try VMXFile(parsing: text, file: path)
+    vmx.warnings.forEach(ReaderWarnings.emit)
     return try DiskFinisher.finish(try VMXMapper(vmx: vmx).map())
   }
 }

@@ -31,10 +31,12 @@ public struct XenConfig: Sendable, Equatable {
     public var line: Int
   }
 
-  /// Settings by key (a later duplicate wins).
+  /// Settings by key (a later duplicate wins, with a warning).
   public private(set) var settings: [String: Setting] = [:]
   /// The file name used in errors.
   public let file: String
+  /// Settings given more than once, each naming both lines.
+  public private(set) var warnings: [ReaderWarning] = []
 
   /// Parses configuration text.
   public init(parsing text: String, file: String) throws(ReaderError) {
@@ -53,6 +55,11 @@ public struct XenConfig: Sendable, Equatable {
       let value = try s.value(depth: 0)
       s.skipBlank(newlines: false, semicolons: false)
       if let c = s.peek, c != "\n", c != ";" { throw .syntax(s.here, "unexpected '\(c)' after the value of '\(key)'") }
+      if let earlier = settings[key] {
+        warnings.append(ReaderWarning(
+          SourceLocation(file: file, line: line, context: key),
+          "set again (first at \(file):\(earlier.line)); the value on line \(line) is used"))
+      }
       settings[key] = Setting(key: key, value: value, line: line)
     }
     guard !settings.isEmpty else { throw .syntax(SourceLocation(file: file), "no settings: not a Xen configuration") }

@@ -18,10 +18,19 @@ struct XenMapper {
     var vm = SourceVM(name: name.isEmpty ? fallback : name, hypervisor: .xen, origin: config.file)
     vm.uuid = try config.string("uuid")?.lowercased()
 
-    // The maximum (what the guest may balloon up to), as libvirt's <memory> and virt-v2v take it.
-    let memKey = config["maxmem"] != nil ? "maxmem" : "memory"
-    let mem = try config.int(memKey).map { $0 } ?? 128
+    // The maximum (what the guest may balloon up to), as libvirt's <memory> and virt-v2v take it; a
+    // `maxmem` below `memory` contradicts it (the guest started with `memory`): warn, use the larger.
+    var memKey = config["maxmem"] != nil ? "maxmem" : "memory"
+    var mem = try config.int(memKey).map { $0 } ?? 128
     guard mem > 0 else { throw .invalidValue(config.location(memKey), "memory must be positive, found \(mem) MiB") }
+    if memKey == "maxmem", let current = try config.int("memory"), current > mem {
+      let m = config.location("memory")
+      ReaderWarnings.emit(ReaderWarning(
+        config.location("maxmem"),
+        "maxmem \(mem) MiB is below memory \(current) MiB (\(m.file):\(m.line ?? 0)); using memory, \(current) MiB"))
+      memKey = "memory"
+      mem = current
+    }
     vm.memoryBytes = try ByteCount.scaled(UInt64(mem), by: 1 << 20, at: config.location(memKey), what: "\(memKey) of \(mem) MiB")
     let vcpusKey = config["vcpus"] != nil ? "vcpus" : "maxvcpus"
     let vcpus = try config.int(vcpusKey).map { $0 } ?? 1

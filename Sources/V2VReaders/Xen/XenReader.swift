@@ -8,7 +8,9 @@ public struct XenReader: SourceReader {
   /// Reads the configuration at `locations[0]`.
   public func read(_ locations: [String]) throws(ReaderError) -> SourceVM {
     let path = FileAccess.absolute(try Require.single(locations, format: "xen"))
-    let config = try XenConfig(parsing: try FileAccess.text(path), file: path)
+    // xl reads its configuration as UTF-8 (and xm as Python source): invalid UTF-8 is an error.
+    let config = try XenConfig(parsing: try FileAccess.text(path) { _ in .utf8 }, file: path)
+    config.warnings.forEach(ReaderWarnings.emit)
     return try DiskFinisher.finish(try XenMapper(config: config).map())
   }
 }
