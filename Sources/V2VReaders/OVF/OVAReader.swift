@@ -24,12 +24,12 @@ public struct OVAReader: SourceReader {
       return w
     }
     let container = try OVAContainer(path: path, workDirectory: work)
-    let names = container.names
     let ovfName: String
     if FileAccess.kind(path) == .file, path.lowercased().hasSuffix(".ovf") {
       ovfName = (path as NSString).lastPathComponent
     } else {
-      let ovfs = names.filter { $0.lowercased().hasSuffix(".ovf") }.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count }
+      // Listed only here: a named .ovf in a large directory (a datastore) does not list it.
+      let ovfs = container.names.filter { $0.lowercased().hasSuffix(".ovf") }.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count }
       guard let first = ovfs.first else { throw .unreadable(SourceLocation(file: path), "no .ovf descriptor inside") }
       guard ovfs.count == 1 else {
         let hint = FileAccess.kind(path) == .directory ? "; name the .ovf file to read" : ""

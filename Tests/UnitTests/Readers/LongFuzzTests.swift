@@ -189,7 +189,10 @@ struct LongFuzzTests {
   func longRun(_ name: String) throws {
     let t = try Self.target(name)
     var rng = Rng(state: Self.seed ^ name.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) })
+    // OVA: a mutant descriptor is read as `in.ovf` (from its directory, which holds the disks it names);
+    // as `in.ova` it would meet the seeds' other descriptors there and stop at "holds N OVF descriptors".
     let path = t.dir + "/in." + t.ext
+    let ovfPath = t.dir + "/in.ovf"
     let work = t.dir + "/work"
     var f = Figures(reader: name)
     // Watchdog: an input that takes more than 10 s is a hang: keep it and stop the run.
@@ -203,6 +206,7 @@ struct LongFuzzTests {
         if now != last { last = now; since = Date(); continue }
         if Date().timeIntervalSince(since) > 10 {
           try? FileManager.default.copyItem(atPath: path, toPath: t.dir + "/hang-\(now)." + t.ext)
+          try? FileManager.default.copyItem(atPath: ovfPath, toPath: t.dir + "/hang-\(now).ovf")
           FileHandle.standardError.write(Data("HANG: \(name) input #\(now) kept as \(t.dir)/hang-\(now).\(t.ext)\n".utf8))
           exit(99)
         }
@@ -213,6 +217,8 @@ struct LongFuzzTests {
     let started = Date()
     for i in 0..<Self.iterations {
       let bytes = Self.mutant(t, &rng)
+      let isText = t.format == .ova && bytes.first.map { $0 == UInt8(ascii: "<") || $0 == 0xef || $0 == UInt8(ascii: " ") } == true
+      let path = isText ? ovfPath : path
       // A crash leaves this input at `path`.
       _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
       let reader = t.format.reader(workDirectory: work)
