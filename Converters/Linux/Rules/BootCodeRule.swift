@@ -36,6 +36,11 @@ struct BootCodeRule: LinuxRule {
     if bareFilesystem { argv.append("--force") }
     argv.append(disk)
     let target = guest.context.applianceRenames.first { $0.from == disk }?.to ?? disk
+    if let first = guest.context.applianceDiskNames?.first, first != disk {
+      plan.warn(
+        "the guest boots from \(target), not the first disk: GRUB is installed there, but the target's firmware "
+          + "starts from the first disk; list the boot disk first in the source configuration")
+    }
     plan.add(
       .run(argv: argv), reason: Self.reason,
       summary: "install GRUB boot code on \(target) (\(why))" + (bareFilesystem ? "; block lists: the disk is a bare filesystem" : ""))
