@@ -14,10 +14,14 @@ PACKAGES=(
   qemu-utils qemu-system-x86 nbdkit libnbd-bin
   # building fixture guests and the kernel libguestfs boots its appliance with
   debootstrap linux-image-amd64 ovmf
+  # fixture disks are built natively on loop devices: partition tables, filesystems (ext4, FAT for ESPs)
+  fdisk util-linux e2fsprogs dosfstools
   # small tools used by scripts and tests
   pkg-config file xz-utils zstd rsync
   # fixture setups and the unit tests: zip (Fixtures/ovf/virtualbox-zip.setup), cpio (initramfs script tests)
   zip cpio
+  # remote P2V (-i physical ssh://): the ssh client, and sshd for the tests' own server on 127.0.0.1
+  openssh-client openssh-server
 )
 
 SUDO=""
