@@ -62,4 +62,16 @@ struct DiskNameMapTests {
     #expect(ctx.targetDisks == ["/dev/sda", "/dev/sdb"])
     #expect(DeviceNameRewriter.rewrite("root=/dev/sdb1 /dev/sdc1", map: ctx.applianceRenames).text == "root=/dev/sda1 /dev/sdb1")
   }
+
+  @Test("libguestfs's mountpoints for partition-style disks point at the whole appliance disk")
+  func partitionStyleMountpoints() {
+    // libguestfs reads /dev/xvda1 and /dev/xvda2 in fstab as partitions of the first disk.
+    let libguestfs = ["/": "/dev/sda1", "/srv": "/dev/sdc1", "/boot": "/dev/sda2"]
+    let fixed = DiskNameMap.applianceMountpoints(libguestfs, source: Self.source(["xvda1", "xvda2", "xvdb"]))
+    #expect(fixed == ["/": "/dev/sda", "/boot": "/dev/sdb", "/srv": "/dev/sdc1"])
+    // Whole-disk names change nothing.
+    #expect(DiskNameMap.applianceMountpoints(libguestfs, source: Self.source(["xvda", "xvdb"])) == libguestfs)
+    // Order matters, not the name: root listed second (xen-tools: swap xvda1 first, root xvda2 second).
+    #expect(DiskNameMap.applianceMountpoints(["/": "/dev/sda2"], source: Self.source(["xvda1", "xvda2"])) == ["/": "/dev/sdb"])
+  }
 }
