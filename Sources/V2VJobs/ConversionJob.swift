@@ -48,6 +48,9 @@ public final class ConversionJob: @unchecked Sendable {
 
   private func runInScope(_ events: JobEvents) throws -> ConversionResult {
     var conversion = request.options
+    // A malformed ssh:// URI or SSH option is a usage error, before anything is read.
+    try RemoteSources.validate(request.input.locations, options: request.input.ssh)
+    if request.input.format == .physical { try SourceDevices.requireReadableDevices(request.input.locations) }
     events.emit(.stage("Reading the source (\(request.input.format.rawValue))"))
     let readDir = URL(fileURLWithPath: conversion.workDirectory).appendingPathComponent("v2v-read-\(UUID().uuidString.prefix(8))").path
     scope.removeOnCancel(readDir)
@@ -57,6 +60,14 @@ public final class ConversionJob: @unchecked Sendable {
     }
     let reader = request.input.format.reader(physical: request.input.physical, workDirectory: readDir)
     conversion.source = try reader.read(request.input.locations)
+    // Local disks: refuse live (read-write mounted) or unreadable ones before any slow work.
+    try SourceDevices.check(conversion.source.disks)
+    // Remote disks: one read-only nbdkit per ssh:// disk, serving it for the whole conversion (the overlays
+    // and the final copy read through it), stopped when the job ends, fails or is cancelled.
+    let remote = try RemoteSources.open(
+      conversion.source.disks, options: request.input.ssh, workDirectory: conversion.workDirectory, events: events)
+    defer { remote.close() }
+    conversion.source.disks = remote.disks
 
     let verdict = AcceleratorProbe(cacheDirectory: request.paths.cacheDirectory).resolve(request.accelerator)
     conversion.accelerator = verdict.accelerator

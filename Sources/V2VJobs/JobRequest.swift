@@ -37,12 +37,18 @@ public struct InputSpec: Sendable, Equatable {
   public var locations: [String]
   /// Facts a physical machine's disks cannot tell (name, memory, vCPUs).
   public var physical: PhysicalMachineFacts
+  /// How to log in to the machine of `ssh://` disks (key and known_hosts files).
+  public var ssh: SSHOptions
 
   /// Creates an input.
-  public init(format: SourceFormat, locations: [String], physical: PhysicalMachineFacts = PhysicalMachineFacts()) {
+  public init(
+    format: SourceFormat, locations: [String], physical: PhysicalMachineFacts = PhysicalMachineFacts(),
+    ssh: SSHOptions = SSHOptions()
+  ) {
     self.format = format
     self.locations = locations
     self.physical = physical
+    self.ssh = ssh
   }
 }
 
