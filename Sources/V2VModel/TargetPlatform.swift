@@ -94,6 +94,13 @@ public enum KVMDiskBus: String, Sendable, Equatable, Codable, CaseIterable {
 
   /// The kernel's disk name prefix on this bus.
   public var namePrefix: String { self == .virtioBlk ? "vd" : "sd" }
+
+  /// The KVM bus of a target disk's libvirt bus (`virtio` → virtio-blk, `scsi` → virtio-scsi, `sata`); nil
+  /// for buses a KVM target does not put disks on.
+  public init?(libvirtBus: Bus) {
+    guard let b = Self.allCases.first(where: { $0.libvirtBus == libvirtBus }) else { return nil }
+    self = b
+  }
 }
 
 /// NIC models a KVM guest can get.

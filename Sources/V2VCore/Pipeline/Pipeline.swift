@@ -146,7 +146,7 @@ public struct Pipeline {
     var boot: BootResult?
     var extraStarts = 0
     if request.verifyBoot {
-      let bus = target.disks.first.map { $0.bus == .virtio ? "virtio-blk" : $0.bus == .scsi ? "virtio-scsi" : $0.bus.rawValue } ?? "-"
+      let bus = target.disks.first.map { KVMDiskBus(libvirtBus: $0.bus)?.rawValue ?? $0.bus.rawValue } ?? "-"
       clock.begin("Verifying the guest boots (\(bus), \(request.accelerator.rawValue.uppercased()))")
       let (result, starts) = try BootVerifier(checker: bootChecker, launcher: launcher, events: events).verify(
         target, request, inspection: inspection, hasConsole: report.serialConsole, work: work)
@@ -197,7 +197,7 @@ public struct Pipeline {
     }
     var platform = request.platform
     if case .kvm(var k) = platform, let first = target.disks.first {
-      k.diskBus = first.bus == .scsi ? .virtioSCSI : first.bus == .sata ? .sata : .virtioBlk
+      k.diskBus = KVMDiskBus(libvirtBus: first.bus) ?? .virtioBlk
       if let nic = target.nics.first { k.nicModel = nic.model }
       k.firmware = target.firmware
       platform = .kvm(k)
