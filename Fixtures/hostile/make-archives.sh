@@ -89,5 +89,9 @@ printf '<domain type="kvm"><name>caf\351</name><memory>1024</memory></domain>\n'
 ovf disk1.img "" "caf$(printf '\351')" > bad-utf8.ovf
 cp "$t/disk1.img" .
 
+# A qcow2 header whose backing file name lies at offset 2^64-256 (found by the fuzz run: Foundation's
+# seek traps past Int64.max, so this crashed the reader).
+python3 -c 'import struct,sys; sys.stdout.buffer.write(b"QFI\xfb" + struct.pack(">IQIIQ", 3, 2**64 - 256, 16, 0, 1 << 20) + bytes(512 - 32))' > backing-offset.qcow2
+
 # The text cases, next to the generated ones.
 for f in "$HERE"/*.vmx "$HERE"/*.cfg "$HERE"/*.xml "$HERE"/*.ovf; do cp "$f" .; done

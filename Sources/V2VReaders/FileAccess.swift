@@ -77,9 +77,11 @@ enum FileAccess {
     return try? h.seekToEnd()
   }
 
-  /// Reads up to `count` bytes at `offset`; fewer at the end of the file.
+  /// Reads up to `count` bytes at `offset`; fewer at the end of the file, none past it (an offset read
+  /// from a hostile header may be anything: Foundation's `seek` traps beyond `Int64.max`).
   static func bytes(_ path: String, offset: UInt64 = 0, count: Int) throws(ReaderError) -> [UInt8] {
     try requireReadableType(path)
+    guard offset <= UInt64(Int64.max), count > 0 else { return [] }
     guard let h = FileHandle(forReadingAtPath: path) else {
       throw .unreadable(SourceLocation(file: path), "cannot open for reading")
     }

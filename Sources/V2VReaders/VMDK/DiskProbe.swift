@@ -77,6 +77,9 @@ enum DiskProbe {
       var parent: String?
       if let (off, len) = header.backingFileName {
         let nameBytes = try FileAccess.bytes(path, offset: off, count: len)
+        guard nameBytes.count == len else {
+          throw .unreadable(namedBy, "qcow2 header of '\(path)' puts its backing file name (\(len) bytes at offset \(off)) past the end of the image")
+        }
         parent = String(decoding: nameBytes, as: UTF8.self)
       }
       let p = ProbedImage(format: .qcow2, capacityBytes: header.capacityBytes, chain: [], isBlockDevice: isBlock)
