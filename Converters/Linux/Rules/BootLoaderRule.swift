@@ -29,10 +29,11 @@ struct BootLoaderRule: LinuxRule {
         argv = ["grub-mkconfig", "-o", path]
       }
       plan.add(.run(argv: argv), reason: Self.reason, summary: "regenerate \(path)", touched: path)
-      let shown = guest.applianceRenames.prefix(guest.targetDiskCount)
+      let shown = guest.applianceRenames.prefix(guest.targetDiskCount).filter { $0.from != $0.to }
       plan.add(
         .rewriteDeviceNames(path: path, map: guest.applianceRenames), reason: Self.fixupReason,
-        summary: "\(path): appliance disk names -> target names (\(DeviceNameRewriter.describe(Array(shown))))")
+        summary: "\(path): appliance disk names -> target names ("
+          + (shown.isEmpty ? "the same names on this bus" : DeviceNameRewriter.describe(Array(shown))) + ")")
     } else {
       // No generator: the existing grub.cfg was written on the source, with the source's names.
       var what: [String] = []

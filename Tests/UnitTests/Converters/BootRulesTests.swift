@@ -119,3 +119,15 @@ struct BootRulesTests {
     #expect(Self.writes(r4.changes).keys.filter { $0.hasPrefix("/boot/efi") }.isEmpty)
   }
 }
+
+@Suite("grub.cfg fix-up summary", .offPool)
+struct GrubFixupSummaryTests {
+  @Test("on virtio-scsi the appliance's sdX are the target's sdX: the summary says so instead of /dev/sda -> /dev/sda")
+  func identityRenamesAreNotListed() throws {
+    let dir = try TempDir()
+    let scsi = TargetPlatform.kvm(KVMPlatform(diskBus: .virtioSCSI))
+    let (r, _) = try ConverterTestSupport.plan("debian12-vmware", distro: "debian", major: 12, hypervisor: .vmware, platform: scsi, in: dir)
+    let fixup = r.changes.first { $0.summary.hasPrefix("/boot/grub/grub.cfg: appliance disk names") }
+    #expect(fixup?.summary == "/boot/grub/grub.cfg: appliance disk names -> target names (the same names on this bus)", "\(fixup?.summary ?? "none")")
+  }
+}
