@@ -14,6 +14,7 @@ final class TestSSHServer {
   let otherKey: String
   let knownHosts: String
   let wrongKnownHosts: String
+  let emptyKnownHosts: String
   let config: String
   private(set) var process: RunningProcess?
 
@@ -34,6 +35,8 @@ final class TestSSHServer {
     }
     knownHosts = d + "/known_hosts"
     wrongKnownHosts = d + "/known_hosts.wrong"
+    emptyKnownHosts = d + "/known_hosts.empty"
+    try "".write(toFile: emptyKnownHosts, atomically: true, encoding: .utf8)
     try "[127.0.0.1]:\(port) \(try pub("host_key"))\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
     try "[127.0.0.1]:\(port) \(try pub("other_host_key"))\n".write(toFile: wrongKnownHosts, atomically: true, encoding: .utf8)
     try """
@@ -107,8 +110,9 @@ func processes(containing text: String) -> [Int32] {
   }
 }
 
-/// P2V: a remote machine's disk over SSH (nbdkit's ssh plugin against the test's own sshd), its failures,
-/// and the local block-device checks on loop devices. The real binary each time.
+/// P2V: a remote machine's disk over SSH against the test's own sshd (a remote block device streamed with
+/// the ssh client, a remote image through nbdkit's ssh plugin), their failures, and the local block-device
+/// checks on loop devices. The real binary each time.
 @Suite("P2V: remote over SSH and local devices", .serialized, .offPool)
 struct PhysicalRemoteTests {
   static let fixtureName = "vmware-debian12-bios"
@@ -163,44 +167,88 @@ struct PhysicalRemoteTests {
     return (f, raw)
   }
 
-  @Test("ssh://root@127.0.0.1:PORT/…/disk.raw: converted through nbdkit ssh, boots on virtio, source unchanged, nbdkit and sshd gone")
-  func remoteConversion() throws {
+  /// Attaches `image` read-only to a free loop device (the whole disk only; no partitions needed) and
+  /// returns it: the remote machine's /dev/sda.
+  func attachReadOnly(_ image: String) throws -> String {
+    let r = try ProcessRunner.run(["losetup", "--find", "--show", "--read-only", image])
+    guard r.succeeded else { throw SSHServerError("losetup: \(r.stderr)") }
+    return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// The `--json` progress events of `r` whose label contains `text`: (fraction, totalBytes).
+  func progress(_ r: V2VRun, label text: String) -> [(Double, UInt64?)] {
+    r.stdout.split(separator: "\n").compactMap { line in
+      guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["event"] as? String == "progress",
+        (o["label"] as? String)?.contains(text) == true, let f = (o["fraction"] as? NSNumber)?.doubleValue
+      else { return nil }
+      return (f, (o["totalBytes"] as? NSNumber)?.uint64Value)
+    }
+  }
+
+  /// The `t` of the first `--json` stage event whose text starts with `prefix`.
+  func stageTime(_ r: V2VRun, _ prefix: String) -> Double? {
+    for line in r.stdout.split(separator: "\n") {
+      guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["event"] as? String == "stage",
+        (o["stage"] as? String)?.hasPrefix(prefix) == true
+      else { continue }
+      return (o["t"] as? NSNumber)?.doubleValue
+    }
+    return nil
+  }
+
+  @Test("ssh://root@127.0.0.1:PORT/dev/loopN (a remote block device): streamed over ssh, converted, boots on virtio; device unchanged, nothing left behind")
+  func remoteDeviceConversion() throws {
     let server = try TestSSHServer()
     try server.start()
     defer { server.stop() }
     let (f, raw) = try rawFixture(in: server.dir.path)
+    let dev = try attachReadOnly(raw)
+    defer { _ = try? ProcessRunner.run(["losetup", "-d", dev]) }
     let before = try sha256(raw)
+    let size = try Overlays.virtualSize(raw)
     let out = server.dir.path + "/out"
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    let uri = "ssh://root@127.0.0.1:\(server.port)\(raw)"
+    let work = server.dir.path + "/work"
+    for d in [out, work] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+    let uri = "ssh://root@127.0.0.1:\(server.port)\(dev)"
     let start = Date()
     let r = try V2VRun.run([
       "convert", "-i", "physical", uri, "--name", "p2v-remote", "--ssh-identity", server.clientKey, "--ssh-known-hosts",
-      server.knownHosts, "-o", "local", "-os", out, "--verify-boot", "--json",
+      server.knownHosts, "-o", "local", "-os", out, "--work-dir", work, "--verify-boot", "--json",
     ])
     let seconds = Date().timeIntervalSince(start)
-    // v2v stopped its nbdkit before exiting (checked at once: nbdkit's own parent watch would end it too,
-    // but only up to two seconds later).
-    #expect(processes(containing: raw).isEmpty, "nbdkit still serving \(raw)")
+    // v2v stopped its ssh before exiting, and the remote `cat` ended with it; nothing in the work directory.
+    #expect(processes(containing: dev).isEmpty, "a process still reads \(dev): \(processes(containing: dev))")
+    #expect(processes(containing: work).isEmpty, "a process (nbdkit?) still uses the work directory")
+    #expect(listing(work).isEmpty, "left in the work directory: \(listing(work))")
     #expect(r.status == 0, "\(r.stderr)")
     let result = r.jsonResult
     let boot = result?["boot"] as? [String: Any]
     let evidence = boot?["evidence"] as? String ?? "no boot result"
     let stages = (result?["stages"] as? [[String: Any]] ?? []).map { "\($0["stage"] ?? ""): \(String(format: "%.0f", ($0["seconds"] as? Double) ?? 0)) s" }
-    print("p2v remote: \(String(format: "%.0f", seconds)) s in all; stages: \(stages.joined(separator: "; "))")
-    print("p2v remote boot: \(evidence)")
+    let copyStart = stageTime(r, "Copying the remote block device"), copyEnd = stageTime(r, "Planning the output")
+    let stream = (copyStart != nil && copyEnd != nil) ? copyEnd! - copyStart! : -1
+    print("p2v remote device: \(ByteFormat.human(size)) streamed in \(String(format: "%.0f", stream)) s; \(String(format: "%.0f", seconds)) s in all; stages: \(stages.joined(separator: "; "))")
+    print("p2v remote device boot: \(evidence)")
     #expect(boot?["passed"] as? Bool == true)
     #expect(evidence.contains("V2V-BOOT-MARKER host=\(f.hostname) root=/dev/vda1"), "\(evidence)")
-    #expect(r.stdout.contains("Connecting to the remote disks (nbdkit ssh, read-only)"))
+    #expect(r.stdout.contains("Connecting to the remote disks (ssh, read-only)"))
+    #expect(stream > 0, "no copy stage in: \(r.stdout.prefix(2000))")
+    // Progress of the stream: bytes of the device's size, rising to 1.
+    let p = progress(r, label: "Reading \(uri)")
+    #expect(p.count >= 2, "progress events: \(p)")
+    #expect(p.allSatisfy { $0.1 == size }, "totalBytes: \(p)")
+    #expect(p.last?.0 == 1, "\(p)")
+    #expect(zip(p, p.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "progress went backwards: \(p)")
     #expect(listing(out) == ["p2v-remote-sda", "p2v-remote.xml"])
     #expect(try sha256(raw) == before, "the remote disk was written")
-    // The copy read the remote disk: the output has the source's capacity.
-    #expect(try Overlays.virtualSize(out + "/p2v-remote-sda") == (try Overlays.virtualSize(raw)))
+    #expect(try ProcessRunner.run(["blockdev", "--getro", dev]).stdout.hasPrefix("1"), "the loop device is no longer read-only")
+    // The copy read the whole device: the output has its capacity.
+    #expect(try Overlays.virtualSize(out + "/p2v-remote-sda") == size)
     server.stop()
     #expect(processes(containing: server.config).isEmpty, "sshd still running")
   }
 
-  @Test("bad remote input: closed port, wrong path, unauthorized key, host key mismatch or unknown, malformed URI")
+  @Test("bad remote input, image (nbdkit) and block device (ssh): closed port, wrong path, not a disk, unauthorized key, host key mismatch or unknown, malformed URI; inspect; the library open/close")
   func remoteFailures() throws {
     let server = try TestSSHServer()
     try server.start()
@@ -210,6 +258,12 @@ struct PhysicalRemoteTests {
     let before = try sha256(disk)
     let closed = try TestSSHServer.freePort()
     let good = "ssh://root@127.0.0.1:\(server.port)\(disk)"
+    // The same 16 MiB as a remote block device (read through the ssh client, not nbdkit).
+    let dev = try attachReadOnly(disk)
+    defer { _ = try? ProcessRunner.run(["losetup", "-d", dev]) }
+    let goodDev = "ssh://root@127.0.0.1:\(server.port)\(dev)"
+    let work = server.dir.path + "/work"
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     let cases: [(String, [String], Int32, [String])] = [
       ("closed port", ["ssh://root@127.0.0.1:\(closed)\(disk)", "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.knownHosts],
        3, ["ssh://root@127.0.0.1:\(closed)\(disk): cannot connect to 127.0.0.1 port \(closed): connection refused"]),
@@ -219,6 +273,18 @@ struct PhysicalRemoteTests {
        3, ["\(good): SSH login as root refused", server.otherKey]),
       ("host key mismatch", [good, "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.wrongKnownHosts],
        4, ["\(good): the host key of 127.0.0.1 does not match", server.wrongKnownHosts]),
+      ("device: wrong device path", ["ssh://root@127.0.0.1:\(server.port)/dev/nonexistent", "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.knownHosts],
+       3, ["ssh://root@127.0.0.1:\(server.port)/dev/nonexistent: no such file or device on the remote machine: /dev/nonexistent"]),
+      ("device: not a disk", ["ssh://root@127.0.0.1:\(server.port)/dev/null", "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.knownHosts],
+       3, ["not a disk: /dev/null is a character device on the remote machine"]),
+      ("device: unauthorized key", [goodDev, "--ssh-identity", server.otherKey, "--ssh-known-hosts", server.knownHosts],
+       3, ["\(goodDev): SSH login as root refused", server.otherKey]),
+      ("device: host key mismatch", [goodDev, "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.wrongKnownHosts],
+       4, ["\(goodDev): the host key of 127.0.0.1 does not match", server.wrongKnownHosts]),
+      ("device: host key unknown", [goodDev, "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.emptyKnownHosts],
+       4, ["\(goodDev): the host key of 127.0.0.1 is not in \(server.emptyKnownHosts)"]),
+      ("device: closed port", ["ssh://root@127.0.0.1:\(closed)\(dev)", "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.knownHosts],
+       3, ["ssh://root@127.0.0.1:\(closed)\(dev): cannot connect to 127.0.0.1 port \(closed): connection refused"]),
       ("malformed URI", ["ssh://root@127.0.0.1:99999\(disk)", "--ssh-identity", server.clientKey],
        64, ["invalid port '99999'"]),
       ("password in the URI", ["ssh://root:hunter2@127.0.0.1/dev/sda"], 64, ["a password in the URI is not accepted"]),
@@ -228,7 +294,7 @@ struct PhysicalRemoteTests {
       let out = server.dir.path + "/out-\(what.replacingOccurrences(of: " ", with: "-"))"
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
       let start = Date()
-      let r = try V2VRun.run(["convert", "-i", "physical"] + args + ["-o", "local", "-os", out], timeout: 120)
+      let r = try V2VRun.run(["convert", "-i", "physical"] + args + ["-o", "local", "-os", out, "--work-dir", work], timeout: 120)
       let secs = Date().timeIntervalSince(start)
       #expect(r.status == code, "\(what): \(r.stderr)")
       #expect(errorLines(r).count == 1, "\(what): one line: \(r.stderr)")
@@ -236,6 +302,7 @@ struct PhysicalRemoteTests {
       for p in phrases { #expect(r.stderr.contains(p), "\(what): '\(p)' in: \(r.stderr)") }
       #expect(!r.stderr.contains("hunter2"))
       #expect(listing(out).isEmpty, "\(what): output written")
+      #expect(listing(work).isEmpty, "\(what): left in the work directory: \(listing(work))")
       #expect(secs < 30, "\(what): took \(secs) s")
       print("p2v bad input '\(what)': exit \(r.status) in \(String(format: "%.1f", secs)) s: \(r.stderr.trimmingCharacters(in: .newlines))")
     }
@@ -245,6 +312,16 @@ struct PhysicalRemoteTests {
     #expect(ok.stdout.contains("16777216"), "\(ok.stdout)")
     let mismatch = try V2VRun.run(["inspect", "-i", "physical", good, "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.wrongKnownHosts])
     #expect(mismatch.status == 4, "\(mismatch.stderr)")
+    // inspect of a remote block device: its size from the remote shell, nothing streamed (the work
+    // directory stays empty; a second, in the test's numbers).
+    let started = Date()
+    let okDev = try V2VRun.run([
+      "inspect", "-i", "physical", goodDev, "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.knownHosts, "--json",
+    ], environment: ["TMPDIR": work])
+    #expect(okDev.status == 0, "\(okDev.stderr)")
+    #expect(okDev.stdout.contains("\"capacityBytes\" : 16777216"), "\(okDev.stdout)")
+    #expect(listing(work).isEmpty)
+    print("p2v inspect of a remote device: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     #expect(try sha256(disk) == before)
     #expect(processes(containing: disk).isEmpty, "nbdkit left running")
     // The library call the job makes: nbdkit serves while the sources are open and close() stops it. (The
@@ -259,6 +336,22 @@ struct PhysicalRemoteTests {
     sources.close()
     #expect(processes(containing: disk).isEmpty, "close() left nbdkit running")
     #expect(!listing(server.dir.path).contains { $0.hasPrefix("v2v-ssh-") }, "socket directory left")
+    // The same for a remote block device: copied to a sparse raw image in the work directory, the same
+    // bytes, removed by close().
+    let devSources = try RemoteSources.open(
+      [Disk(source: .remote(uri: goodDev), format: .raw, bus: .sata)],
+      options: SSHOptions(identity: server.clientKey, knownHosts: server.knownHosts), workDirectory: work)
+    #expect(devSources.serverPIDs.isEmpty, "a device is not served by nbdkit")
+    #expect(devSources.localImages.count == 1)
+    let image = devSources.localImages.first ?? "-"
+    #expect(devSources.disks[0].source == .file(path: image))
+    #expect(devSources.disks[0].capacityBytes == 16 << 20)
+    #expect(image.hasPrefix(work + "/v2v-ssh-"))
+    #expect(try sha256(image) == before)
+    #expect(processes(containing: dev).isEmpty, "ssh left running after the copy")
+    devSources.close()
+    #expect(!FileManager.default.fileExists(atPath: image), "close() left the copy")
+    #expect(listing(work).isEmpty)
   }
 
   @Test("local loop device: a partition mounted read-write is refused naming the mount point; read-only is accepted (dry run); not a disk")

@@ -159,8 +159,10 @@ public struct RemoteSourceError: Error, ClassifiedError, Equatable {
     case noSuchPath
     /// The remote user may not read the path.
     case permissionDenied
-    /// The remote path reads as 0 bytes.
+    /// The remote path reads as 0 bytes, or is not a disk (a character device, a directory).
     case emptyDisk
+    /// The work directory has no room for the local copy of a remote block device.
+    case workSpace
     /// nbdkit or its ssh plugin is missing on this host.
     case toolMissing
     /// Anything else nbdkit or qemu reported.
@@ -185,7 +187,7 @@ public struct RemoteSourceError: Error, ClassifiedError, Equatable {
     switch kind {
     case .malformedURI, .badOption: return .usage
     case .hostKeyUnknown, .hostKeyMismatch: return .sourceIntegrity
-    case .toolMissing: return .hostNotReady
+    case .toolMissing, .workSpace: return .hostNotReady
     case .unreachable, .authenticationFailed, .noSuchPath, .permissionDenied, .emptyDisk, .failed: return .sourceInvalid
     }
   }
@@ -193,9 +195,11 @@ public struct RemoteSourceError: Error, ClassifiedError, Equatable {
   public var description: String { "\(uri): \(detail)" }
 }
 
-/// Remote disks (`ssh://` URIs) served to qemu on this host: one `nbdkit ssh` per disk on a Unix socket in
-/// a private directory, read-only, for the whole conversion (the overlays are backed by
-/// `nbd+unix:///?socket=…`; the appliance and the final copy both read through them).
+/// Remote disks (`ssh://` URIs) made readable on this host. A remote regular file (a disk image): one
+/// `nbdkit ssh` per disk on a Unix socket in a private directory, read-only, for the whole conversion (the
+/// overlays are backed by `nbd+unix:///?socket=…`; the appliance and the final copy both read through
+/// them). A remote block device (SFTP reports 0 bytes for it): streamed once over the ssh client into a
+/// sparse raw image in that directory (``RemoteBlockDevice``), removed by ``close()``.
 ///
 /// Why nbdkit's ssh plugin: it is the transport virt-v2v itself uses for `vmx+ssh://`, reads on demand over
 /// SFTP (only the blocks the appliance inspects, then one pass for the copy), and does the SSH part
@@ -208,6 +212,7 @@ public final class RemoteSources: @unchecked Sendable {
   public private(set) var disks: [Disk]
   private var servers: [(uri: String, process: RunningProcess, log: String)] = []
   private var directory: String?
+  private var images: [String] = []
 
   private init(disks: [Disk]) { self.disks = disks }
 
@@ -252,56 +257,61 @@ public final class RemoteSources: @unchecked Sendable {
     if let r = last.range(of: "error: ") { said = String(last[r.upperBound...]) }
     said = said.trimmingCharacters(in: .whitespaces)
     let l = said.lowercased()
-    let at = "\(uri.host) port \(uri.port ?? 22)"
-    let known = options.knownHosts ?? "~/.ssh/known_hosts"
     if l.contains("failed to connect") || l.contains("connection refused") || l.contains("timeout connecting")
       || l.contains("timed out") || l.contains("no route to host") || l.contains("network is unreachable")
       || l.contains("failed to resolve") || l.contains("name or service not known")
     {
       var why = said
       if let r = said.range(of: "\(uri.host): ", options: .backwards) { why = String(said[r.upperBound...]) }
-      return (.unreachable, "cannot connect to \(at): \(why.lowercased()) (is the rescue system booted and its sshd running and reachable?)")
+      return (.unreachable, unreachableLine(uri, why.lowercased()))
     }
     if l.contains("host key for server changed") || l.contains("another type of key exists") {
-      return (
-        .hostKeyMismatch,
-        "the host key of \(uri.host) does not match the one in \(known): refusing to connect (a man-in-the-middle, or the "
-          + "machine's keys changed, e.g. it now runs a rescue system; check the fingerprint on its console, then fix known_hosts)"
-      )
+      return (.hostKeyMismatch, hostKeyMismatchLine(uri, options))
     }
     if l.contains("host key is unknown") || l.contains("could not find known_hosts") || l.contains("known hosts error") {
-      return (
-        .hostKeyUnknown,
-        "the host key of \(uri.host) is not in \(known): check its fingerprint on the machine's console "
-          + "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and add it (docs/input-physical.md)"
-      )
+      return (.hostKeyUnknown, hostKeyUnknownLine(uri, options))
     }
     if l.contains("authentication") || l.contains("access denied") {
-      let key = options.identity.map { "the public key of \($0)" } ?? "your public key (~/.ssh/id_*.pub)"
-      return (
-        .authenticationFailed,
-        "SSH login as \(uri.user ?? "the local user") refused (no key accepted): add \(key) to ~/.ssh/authorized_keys on the remote machine"
-      )
+      return (.authenticationFailed, authenticationLine(uri, options))
     }
-    if l.contains("no such file") {
-      return (.noSuchPath, "no such file or device on the remote machine: \(uri.path)")
-    }
-    if l.contains("permission denied") {
-      return (.permissionDenied, "permission denied reading \(uri.path) on the remote machine (log in as root)")
-    }
+    if l.contains("no such file") { return (.noSuchPath, noSuchPathLine(uri)) }
+    if l.contains("permission denied") { return (.permissionDenied, permissionLine(uri)) }
     if said.isEmpty { return (.failed, "nbdkit could not open the remote disk (no message)") }
     return (.failed, "cannot read the remote disk: \(said)")
   }
 
-  /// Starts one nbdkit per `ssh://` disk of `disks` in a private directory under `workDirectory`, waits
-  /// until each serves its disk (size known), and returns the disks rewritten to the sockets. Throws
-  /// ``RemoteSourceError`` with every server already stopped. Disks that are not `ssh://` pass through.
-  public static func open(_ disks: [Disk], options: SSHOptions, workDirectory: String, events: JobEvents? = nil) throws -> RemoteSources {
+  // The one line of each failure, the same whether nbdkit (libssh) or the ssh client saw it.
+  static func unreachableLine(_ uri: SSHDiskURI, _ why: String) -> String {
+    "cannot connect to \(uri.host) port \(uri.port ?? 22): \(why) (is the rescue system booted and its sshd running and reachable?)"
+  }
+  static func hostKeyMismatchLine(_ uri: SSHDiskURI, _ options: SSHOptions) -> String {
+    "the host key of \(uri.host) does not match the one in \(options.knownHosts ?? "~/.ssh/known_hosts"): refusing to connect (a man-in-the-middle, or the "
+      + "machine's keys changed, e.g. it now runs a rescue system; check the fingerprint on its console, then fix known_hosts)"
+  }
+  static func hostKeyUnknownLine(_ uri: SSHDiskURI, _ options: SSHOptions) -> String {
+    "the host key of \(uri.host) is not in \(options.knownHosts ?? "~/.ssh/known_hosts"): check its fingerprint on the machine's console "
+      + "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and add it (docs/input-physical.md)"
+  }
+  static func authenticationLine(_ uri: SSHDiskURI, _ options: SSHOptions) -> String {
+    let key = options.identity.map { "the public key of \($0)" } ?? "your public key (~/.ssh/id_*.pub)"
+    return "SSH login as \(uri.user ?? "the local user") refused (no key accepted): add \(key) to ~/.ssh/authorized_keys on the remote machine"
+  }
+  static func noSuchPathLine(_ uri: SSHDiskURI) -> String { "no such file or device on the remote machine: \(uri.path)" }
+  static func permissionLine(_ uri: SSHDiskURI) -> String { "permission denied reading \(uri.path) on the remote machine (log in as root)" }
+
+  /// Makes every `ssh://` disk of `disks` readable here, in a private directory under `workDirectory`: a
+  /// remote regular file is served by nbdkit (the disk rewritten to its socket, size known); a remote
+  /// block device is copied into a sparse raw image there (the disk rewritten to that file), unless
+  /// `copyDevices` is false (inspect: its size only). Throws ``RemoteSourceError`` with every server
+  /// stopped and every copy removed. Disks that are not `ssh://` pass through.
+  public static func open(
+    _ disks: [Disk], options: SSHOptions, workDirectory: String, events: JobEvents? = nil, copyDevices: Bool = true
+  ) throws -> RemoteSources {
     let sources = RemoteSources(disks: disks)
     guard hasRemote(disks) else { return sources }
     do {
       try options.validate()
-      try sources.start(options: options, workDirectory: workDirectory, events: events)
+      try sources.start(options: options, workDirectory: workDirectory, events: events, copyDevices: copyDevices)
     } catch {
       sources.close()
       throw error
@@ -310,19 +320,17 @@ public final class RemoteSources: @unchecked Sendable {
   }
 
   /// Connects to every `ssh://` disk of `disks` once, fills in its capacity (the URI stays), and
-  /// disconnects: `v2v inspect`'s probe, which also shows a bad key or host key before a conversion.
+  /// disconnects: `v2v inspect`'s probe, which also shows a bad key or host key before a conversion. A
+  /// remote block device is only probed (its size from the remote shell), not copied.
   public static func probeCapacities(_ disks: inout [Disk], options: SSHOptions, workDirectory: String) throws {
     guard hasRemote(disks) else { return }
-    let sources = try open(disks, options: options, workDirectory: workDirectory)
+    let sources = try open(disks, options: options, workDirectory: workDirectory, copyDevices: false)
     defer { sources.close() }
     for i in disks.indices where disks[i].capacityBytes == nil { disks[i].capacityBytes = sources.disks[i].capacityBytes }
   }
 
-  private func start(options: SSHOptions, workDirectory: String, events: JobEvents?) throws {
-    events?.emit(.stage("Connecting to the remote disks (nbdkit ssh, read-only)"))
-    guard ProcessRunner.which("nbdkit") != nil else {
-      throw RemoteSourceError(uri: "nbdkit", kind: .toolMissing, detail: "not installed (apt install nbdkit); needed for ssh:// disks")
-    }
+  private func start(options: SSHOptions, workDirectory: String, events: JobEvents?, copyDevices: Bool) throws {
+    events?.emit(.stage("Connecting to the remote disks (ssh, read-only)"))
     // A short directory name: a Unix socket path must fit in 108 bytes.
     let dir = (workDirectory as NSString).appendingPathComponent("v2v-ssh-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -331,36 +339,95 @@ public final class RemoteSources: @unchecked Sendable {
     for i in disks.indices {
       guard case .remote(let text) = disks[i].source, SSHDiskURI.isSSH(text) else { continue }
       let uri = try SSHDiskURI.parse(text)
-      let socket = "\(dir)/sd\(DeviceNames.letters(i)).sock"
-      let log = "\(dir)/sd\(DeviceNames.letters(i)).log"
-      let argv = Self.nbdkitArguments(uri, options: options, socket: socket, parentPID: getpid())
-      events?.emit(.detail("remote disk \(i + 1): nbdkit ssh \(uri) on \(socket)"))
-      let process = try ProcessRunner.start(argv, stderr: log)
-      servers.append((text, process, log))
-      let nbd = "nbd+unix:///?socket=\(socket)"
-      try waitForSocket(socket, process: process, log: log, uri: uri, text: text, options: options)
-      // The first client connection is where SSH connects, checks the host key, logs in and opens the path.
-      let info = try ProcessRunner.run(["qemu-img", "info", "--output=json", "-f", "raw", nbd], timeout: Double(options.timeoutSeconds * 3 + 30))
-      guard info.succeeded, let data = info.stdout.data(using: .utf8),
-        let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let size = (obj["virtual-size"] as? NSNumber)?.uint64Value
-      else {
-        let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        var (kind, line) = Self.classify(nbdkitStderr: said, uri: uri, options: options)
-        if said.isEmpty && info.timedOut { (kind, line) = (.unreachable, "timed out connecting to \(uri.host) port \(uri.port ?? 22)") }
-        throw RemoteSourceError(uri: text, kind: kind, detail: line)
+      // A path under /dev is asked about first (one ssh exec): a device is streamed, not served over SFTP.
+      var probe: RemoteBlockDevice.Probe?
+      if uri.path.hasPrefix("/dev/") { probe = try Self.probeRemote(uri, text: text, options: options) }
+      if probe == nil || probe == .file {
+        let size = try serve(i, uri: uri, text: text, options: options, directory: dir, events: events)
+        if size > 0 { continue }
+        // 0 bytes over SFTP: an empty file, or a device outside /dev (a symlink to one).
+        servers.removeLast().process.terminate(grace: 2)
+        if probe == nil, ProcessRunner.which("ssh") != nil, let p = try? RemoteBlockDevice.probe(uri, text: text, options: options),
+          case .block = p
+        {
+          probe = p
+        } else {
+          throw RemoteSourceError(uri: text, kind: .emptyDisk, detail: "the remote file \(uri.path) is empty (0 bytes)")
+        }
       }
-      guard size > 0 else {
-        throw RemoteSourceError(
-          uri: text, kind: .emptyDisk,
-          detail: "the remote path reads as 0 bytes over SFTP (\(uri.path) is empty, or a block device: SFTP reports "
-            + "no size for devices; see docs/input-physical.md for serving a device as an image)")
+      let size: UInt64
+      switch probe {
+      case .block(let s?) where s > 0: size = s
+      case .block(let s): throw RemoteSourceError(uri: text, kind: s == nil ? .failed : .emptyDisk, detail: s == nil
+          ? "cannot read the size of the block device \(uri.path) on the remote machine (neither blockdev nor /sys/class/block answered)"
+          : "the block device \(uri.path) on the remote machine has no media (0 bytes)")
+      case .missing: throw RemoteSourceError(uri: text, kind: .noSuchPath, detail: Self.noSuchPathLine(uri))
+      case .unreadable: throw RemoteSourceError(uri: text, kind: .permissionDenied, detail: Self.permissionLine(uri))
+      case .other(let what): throw RemoteSourceError(uri: text, kind: .emptyDisk, detail: "not a disk: \(uri.path) is a \(what) on the remote machine")
+      case .file, nil: throw RemoteSourceError(uri: text, kind: .failed, detail: "cannot tell what \(uri.path) is on the remote machine")
       }
-      disks[i].source = .remote(uri: nbd)
-      disks[i].format = .raw
       disks[i].capacityBytes = size
-      events?.emit(.detail("remote disk \(i + 1): \(uri) is \(ByteFormat.human(size))"))
+      events?.emit(.detail("remote disk \(i + 1): \(uri) is a block device of \(ByteFormat.human(size))"))
+      guard copyDevices else { continue }
+      // The copy needs the device's size in the work directory at worst (unused blocks become holes).
+      if let free = RemoteBlockDevice.availableBytes(dir),
+        let e = RemoteBlockDevice.spaceError(uri: text, needed: size, available: free, directory: workDirectory)
+      {
+        throw e
+      }
+      let image = "\(dir)/sd\(DeviceNames.letters(i)).raw"
+      events?.emit(.stage("Copying the remote block device \(text) (\(ByteFormat.human(size))) to the work directory over ssh"))
+      let start = Date()
+      try RemoteBlockDevice.copy(uri, text: text, options: options, size: size, to: image, events: events)
+      var st = stat()
+      let used = stat(image, &st) == 0 ? UInt64(st.st_blocks) * 512 : 0
+      events?.emit(.detail(String(
+        format: "remote disk %d: %@ copied in %.0f s (%@ allocated of %@)", i + 1, text, Date().timeIntervalSince(start),
+        ByteFormat.human(used), ByteFormat.human(size))))
+      disks[i].source = .file(path: image)
+      disks[i].format = .raw
+      images.append(image)
     }
+  }
+
+  /// The remote shell's answer about `uri`'s path (the ssh client must be installed).
+  static func probeRemote(_ uri: SSHDiskURI, text: String, options: SSHOptions) throws -> RemoteBlockDevice.Probe {
+    guard ProcessRunner.which("ssh") != nil else {
+      throw RemoteSourceError(uri: "ssh", kind: .toolMissing, detail: "not installed (apt install openssh-client); needed for remote block devices")
+    }
+    return try RemoteBlockDevice.probe(uri, text: text, options: options)
+  }
+
+  /// Starts nbdkit serving disk `i` (a remote regular file) and returns its size over SFTP.
+  private func serve(_ i: Int, uri: SSHDiskURI, text: String, options: SSHOptions, directory dir: String, events: JobEvents?) throws -> UInt64 {
+    guard ProcessRunner.which("nbdkit") != nil else {
+      throw RemoteSourceError(uri: "nbdkit", kind: .toolMissing, detail: "not installed (apt install nbdkit); needed for ssh:// disks")
+    }
+    let socket = "\(dir)/sd\(DeviceNames.letters(i)).sock"
+    let log = "\(dir)/sd\(DeviceNames.letters(i)).log"
+    let argv = Self.nbdkitArguments(uri, options: options, socket: socket, parentPID: getpid())
+    events?.emit(.detail("remote disk \(i + 1): nbdkit ssh \(uri) on \(socket)"))
+    let process = try ProcessRunner.start(argv, stderr: log)
+    servers.append((text, process, log))
+    let nbd = "nbd+unix:///?socket=\(socket)"
+    try waitForSocket(socket, process: process, log: log, uri: uri, text: text, options: options)
+    // The first client connection is where SSH connects, checks the host key, logs in and opens the path.
+    let info = try ProcessRunner.run(["qemu-img", "info", "--output=json", "-f", "raw", nbd], timeout: Double(options.timeoutSeconds * 3 + 30))
+    guard info.succeeded, let data = info.stdout.data(using: .utf8),
+      let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let size = (obj["virtual-size"] as? NSNumber)?.uint64Value
+    else {
+      let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+      var (kind, line) = Self.classify(nbdkitStderr: said, uri: uri, options: options)
+      if said.isEmpty && info.timedOut { (kind, line) = (.unreachable, "timed out connecting to \(uri.host) port \(uri.port ?? 22)") }
+      throw RemoteSourceError(uri: text, kind: kind, detail: line)
+    }
+    guard size > 0 else { return 0 }
+    disks[i].source = .remote(uri: nbd)
+    disks[i].format = .raw
+    disks[i].capacityBytes = size
+    events?.emit(.detail("remote disk \(i + 1): \(uri) is \(ByteFormat.human(size))"))
+    return size
   }
 
   private func waitForSocket(_ socket: String, process: RunningProcess, log: String, uri: SSHDiskURI, text: String, options: SSHOptions) throws {
@@ -378,6 +445,9 @@ public final class RemoteSources: @unchecked Sendable {
     }
   }
 
+  /// The local copies of remote block devices (in the work directory until ``close()``).
+  public var localImages: [String] { images }
+
   /// The pids of the running nbdkit servers (tests).
   public var serverPIDs: [Int32] { servers.filter { $0.process.isRunning }.map(\.process.pid) }
 
@@ -385,6 +455,7 @@ public final class RemoteSources: @unchecked Sendable {
   public func close() {
     for s in servers { s.process.terminate(grace: 2) }
     servers.removeAll()
+    images.removeAll()
     if let d = directory {
       try? FileManager.default.removeItem(atPath: d)
       JobScope.current?.forget(d)
