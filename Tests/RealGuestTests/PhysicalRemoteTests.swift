@@ -314,6 +314,9 @@ struct PhysicalRemoteTests {
     #expect(mismatch.status == 4, "\(mismatch.stderr)")
     // inspect of a remote block device: its size from the remote shell, nothing streamed (the work
     // directory stays empty; a second, in the test's numbers).
+    let sshdLog = server.dir.path + "/sshd.log"
+    func logins() -> Int { ((try? String(contentsOfFile: sshdLog, encoding: .utf8)) ?? "").components(separatedBy: "Accepted publickey").count - 1 }
+    let loginsBefore = logins()
     let started = Date()
     let okDev = try V2VRun.run([
       "inspect", "-i", "physical", goodDev, "--ssh-identity", server.clientKey, "--ssh-known-hosts", server.knownHosts, "--json",
@@ -321,6 +324,7 @@ struct PhysicalRemoteTests {
     #expect(okDev.status == 0, "\(okDev.stderr)")
     #expect(okDev.stdout.contains("\"capacityBytes\" : 16777216"), "\(okDev.stdout)")
     #expect(listing(work).isEmpty)
+    #expect(logins() - loginsBefore == 1, "inspect of a device: one ssh login (the probe), no copy; sshd saw \(logins() - loginsBefore)")
     print("p2v inspect of a remote device: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     #expect(try sha256(disk) == before)
     #expect(processes(containing: disk).isEmpty, "nbdkit left running")
