@@ -16,6 +16,8 @@ PACKAGES=(
   debootstrap linux-image-amd64 ovmf
   # fixture disks are built natively on loop devices: partition tables, filesystems (ext4, FAT for ESPs)
   fdisk util-linux e2fsprogs dosfstools
+  # an ESP filled without mounting FAT (this host's kernel may lack vfat): grub-mkimage, mtools
+  grub-common mtools
   # small tools used by scripts and tests
   pkg-config file xz-utils zstd rsync
   # fixture setups and the unit tests: zip (Fixtures/ovf/virtualbox-zip.setup), cpio (initramfs script tests)
