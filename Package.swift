@@ -34,6 +34,9 @@ let package = Package(
     .systemLibrary(
       name: "CHivex", path: "Sources/CHivex", pkgConfig: "hivex",
       providers: [.apt(["libhivex-dev"])]),
+    .systemLibrary(
+      name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"])]),
 
     // Thin safe wrappers: one module per C library, only what v2v uses.
     .target(name: "Guestfs", dependencies: ["CGuestfs"]),
@@ -68,7 +71,7 @@ let package = Package(
     .target(name: "V2VGuestfs", dependencies: ["V2VCore", "Guestfs"]),
 
     // Outputs: libvirt, local, qemu, physical media.
-    .target(name: "V2VWriters", dependencies: ["V2VCore", "V2VModel", "Libvirt", "LibXML"]),
+    .target(name: "V2VWriters", dependencies: ["V2VCore", "V2VModel", "Libvirt", "LibXML", "CCrypto"]),
 
     // One conversion as one library call (reader → pipeline → writer → result); `convert` and `batch` use it.
     .target(
