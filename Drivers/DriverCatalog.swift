@@ -65,7 +65,9 @@ public enum DriverCatalog {
 
   /// NIC drivers for common hardware (V2P); missing ones are warnings.
   public static let hardwareNetwork: [DriverEntry] = [
-    DriverEntry("e1000e", "Intel desktop and workstation NICs"), DriverEntry("igb", "Intel 1 GbE server NICs"),
+    DriverEntry("e1000e", "Intel desktop and workstation NICs"),
+    DriverEntry("e1000", "Intel PRO/1000 PCI NICs on older servers (and the NIC a test boot uses)"),
+    DriverEntry("igb", "Intel 1 GbE server NICs"),
     DriverEntry("ixgbe", "Intel 10 GbE NICs"), DriverEntry("r8169", "Realtek NICs on most desktop boards"),
     DriverEntry("tg3", "Broadcom NetXtreme NICs"), DriverEntry("bnx2", "Broadcom NetXtreme II NICs"),
   ]

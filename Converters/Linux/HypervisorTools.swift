@@ -28,6 +28,12 @@ enum HypervisorTools {
     Package(pattern: "virtualbox-guest-*"),
   ]
 
+  /// KVM's own agents: removed only when the target is physical hardware (V2P), where nothing answers them.
+  static let kvmPackages = ["qemu-guest-agent", "spice-vdagent", "spice-webdavd"]
+
+  /// systemd units of KVM's agents.
+  static let kvmServices = ["qemu-guest-agent.service", "spice-vdagentd.service", "spice-vdagentd.socket"]
+
   /// systemd units those packages install.
   static let services = [
     "vmtoolsd.service", "open-vm-tools.service", "vgauth.service", "xe-linux-distribution.service",
@@ -38,9 +44,9 @@ enum HypervisorTools {
   static let unpackagedUninstallers = ["/usr/bin/vmware-uninstall-tools.pl", "/opt/VBoxGuestAdditions"]
 
   /// Of `installed`, the names to remove for a guest coming from `source`, sorted.
-  static func toRemove(installed: Set<String>, source: Hypervisor) -> [String] {
+  static func toRemove(installed: Set<String>, source: Hypervisor, physical: Bool = false) -> [String] {
     installed.filter { name in
-      packages.contains { $0.matches(name) && ($0.onlyFrom?.contains(source) ?? true) }
+      packages.contains { $0.matches(name) && ($0.onlyFrom?.contains(source) ?? true) } || (physical && kvmPackages.contains(name))
     }.sorted()
   }
 }

@@ -17,8 +17,8 @@ import V2VModel
 public struct LinuxConverter: GuestConverter {
   /// The rules, in the order they are planned and applied.
   let rules: [LinuxRule] = [
-    KernelChoiceRule(), DeviceNameRule(), SerialConsoleRule(), PersistentNetRulesRule(), XorgDriverRule(),
-    SELinuxRelabelRule(), HypervisorToolsRule(), InitramfsRule(), BootCodeRule(), RemovableBootPathRule(), BootLoaderRule(),
+    KernelChoiceRule(), DeviceNameRule(), StableDeviceNamesRule(), SerialConsoleRule(), HardwareBootRule(),
+    PersistentNetRulesRule(), XorgDriverRule(), SELinuxRelabelRule(), HypervisorToolsRule(), InitramfsRule(), BootCodeRule(), RemovableBootPathRule(), BootLoaderRule(),
     NetworkNamingWarningRule(),
   ]
 

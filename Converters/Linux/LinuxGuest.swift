@@ -42,12 +42,20 @@ struct LinuxGuest {
     return .sata
   }
 
-  /// The firmware the converted guest boots with: the platform's request, else what inspection found (a
-  /// mounted EFI system partition means UEFI), else the source's; BIOS when nothing says.
+  /// The firmware the converted guest boots with, as ``TargetSettler`` settles it: the platform's request
+  /// (`--firmware`), else the source's, else what inspection found (a mounted EFI system partition means
+  /// UEFI); BIOS when nothing says. A guest that can boot both ways keeps the firmware its source had.
   var targetFirmware: Firmware {
     if let f = context.platform.requestedFirmware, f != .unknown { return f }
+    if context.source.firmware != .unknown { return context.source.firmware }
     if inspection.firmware != .unknown { return inspection.firmware }
-    return context.source.firmware == .uefi ? .uefi : .bios
+    return .bios
+  }
+
+  /// Whether the target is physical hardware.
+  var isPhysical: Bool {
+    if case .physical = context.platform { return true }
+    return false
   }
 
   /// The NIC model on KVM; nil on physical hardware (its NICs are whatever the machine has).

@@ -144,6 +144,42 @@ public final class GuestfsAppliance: GuestAppliance {
   }
 
   public func run(_ argv: [String]) throws -> String { try g.command(argv) }
+
+  public func filesystemUUID(_ device: String) throws -> String? {
+    let u = try g.vfsUUID(device)
+    return u.isEmpty ? nil : u
+  }
+}
+
+extension GuestfsAppliance: DiskEditor {
+  public func partitionTableType(_ disk: String) throws -> String { try g.partitionTableType(disk) }
+  public func partitions(_ disk: String) throws -> [DiskPartition] {
+    try g.partitions(disk).map { DiskPartition(number: $0.number, start: $0.start, end: $0.end) }
+  }
+  public func expandGPT(_ disk: String) throws { try g.expandGPT(disk) }
+  public func resizePartition(_ disk: String, number: Int, endSector: Int64) throws {
+    try g.resizePartition(disk, number: number, endSector: endSector)
+  }
+  public func deviceSize(_ device: String) throws -> Int64 { try g.deviceSize(device) }
+  public func sectorSize(_ device: String) throws -> Int { try g.sectorSize(device) }
+  public func lastUsableSector(_ disk: String) throws -> Int64 {
+    let ss = try g.sectorSize(disk)
+    if try g.partitionTableType(disk) == "gpt" {
+      // The primary header sits in LBA 1; bytes 48..<56 hold the last usable LBA, little-endian.
+      let b = try g.preadDevice(disk, count: 8, offset: Int64(ss) + 48)
+      guard b.count == 8 else { throw GuestfsError(function: "pread_device", message: "short read of the GPT header", errno: 0) }
+      return Int64(bitPattern: b.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    }
+    return try g.deviceSize(disk) / Int64(ss) - 1
+  }
+  public func filesystemType(_ device: String) throws -> String { try g.vfsType(device) }
+  public func growExtFilesystem(_ device: String) throws {
+    try g.e2fsckForce(device)
+    try g.resize2fs(device)
+  }
+  public func growPhysicalVolume(_ device: String) throws { try g.pvresize(device) }
+  public func growLogicalVolume(_ lv: String) throws { try g.lvresizeFree(lv, percent: 100) }
+  public func isLogicalVolume(_ device: String) throws -> Bool { try g.isLV(device) }
 }
 
 /// Starts ``GuestfsAppliance``s.

@@ -77,18 +77,20 @@ public final class ConversionJob: @unchecked Sendable {
     let accelerator = verdict.accelerator
     let pipeline = Pipeline(
       launcher: GuestfsLauncher(), converterFor: ConverterRegistry().converter(for:),
-      writer: makeWriter(accelerator: accelerator),
+      writer: makeWriter(accelerator: accelerator, sources: conversion.source.disks),
       renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: accelerator)) }, events: events)
     return try pipeline.run(conversion)
   }
 
-  func makeWriter(accelerator: Accelerator) -> OutputWriter {
+  func makeWriter(accelerator: Accelerator, sources: [Disk] = []) -> OutputWriter {
     switch request.output {
     case .local(let dir): return LocalWriter(directory: dir)
     case .qemu(let dir): return QemuWriter(directory: dir, accelerator: accelerator)
     case .libvirt(let uri, let storage):
       return LibvirtWriter(
         uri: uri ?? request.paths.defaultLibvirtURI, storage: storage, defaultDirectory: request.paths.dataDirectory + "/images")
+    case .physical(let targets, let grow, let force):
+      return PhysicalWriter(targets: targets, grow: grow, force: force, sources: sources)
     }
   }
 }

@@ -60,6 +60,8 @@ public enum OutputSpec: Sendable, Equatable {
   case qemu(directory: String)
   /// `-o libvirt [-oc URI] [-os POOL|DIR]`; nil URI: the embedded default.
   case libvirt(uri: String?, storage: String?)
+  /// `-o physical -os TARGET[,TARGET…] [--grow] [--force]`: block devices or raw image files, one per disk.
+  case physical(targets: [String], grow: Bool, force: Bool)
 
   /// The output kind.
   public var kind: OutputKind {
@@ -67,6 +69,7 @@ public enum OutputSpec: Sendable, Equatable {
     case .local: return .local
     case .qemu: return .qemu
     case .libvirt: return .libvirt
+    case .physical: return .physical
     }
   }
 }

@@ -21,6 +21,8 @@ public final class FakeGuestSession: GuestSession {
   /// The bytes of appliance devices (`/dev/sda`) for ``readDevice(_:offset:count:)``; unknown devices read
   /// as empty.
   public var devices: [String: [UInt8]] = [:]
+  /// Filesystem UUIDs by appliance device (`filesystemUUID`).
+  public var uuids: [String: String] = [:]
   /// Owners set through the session, by host path (the host files keep theirs).
   private var owners: [String: (uid: Int, gid: Int)] = [:]
 
@@ -187,6 +189,8 @@ public final class FakeGuestSession: GuestSession {
     guard let d = devices[device], offset >= 0, Int(offset) < d.count else { return [] }
     return Array(d[Int(offset)..<min(d.count, Int(offset) + count)])
   }
+
+  public func filesystemUUID(_ device: String) throws -> String? { uuids[device] }
 
   public func run(_ argv: [String]) throws -> String {
     commands.append(argv)

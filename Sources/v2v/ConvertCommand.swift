@@ -14,17 +14,18 @@ struct ConvertCommand: ParsableCommand {
         v2v convert -i vmx guest.vmx -o libvirt --verify-boot
         v2v convert -i ova guest.ova -o local -os /var/tmp/out -of qcow2
         v2v convert -i xen guest.cfg -o qemu -os /var/tmp/out --dry-run
+        v2v convert -i libvirtxml dom.xml -o physical -os /dev/sdb --grow --verify-boot
       The source is never written. Exit codes: docs/exit-codes.md.
       """)
 
   @OptionGroup var source: SourceOptions
 
-  @Option(name: .customShort("o"), help: "Output: local, libvirt or qemu.")
+  @Option(name: .customShort("o"), help: "Output: local, libvirt, qemu, or physical (V2P: a disk or raw image).")
   var output: OutputKind = .libvirt
 
   @Option(
     name: .customLong("os", withSingleDash: true),
-    help: "Output storage: a directory (local, qemu; libvirt), or a libvirt storage pool name.")
+    help: "Output storage: a directory (local, qemu; libvirt), a libvirt storage pool name, or for physical the target block device or raw image file (one per disk, comma-separated).")
   var outputStorage: String?
 
   @Option(name: .customLong("oc", withSingleDash: true), help: "libvirt URI (default: embedded qemu:///embed).")
@@ -47,6 +48,15 @@ struct ConvertCommand: ParsableCommand {
 
   @Option(help: "Disk bus of the converted guest: virtio-blk (disks /dev/vdX) or virtio-scsi (disks /dev/sdX).")
   var blockDriver: BlockDriver = .virtioBlk
+
+  @Option(help: "Firmware of the target: bios or uefi (default: the source's). The guest must be able to boot with it.")
+  var firmware: FirmwareChoice?
+
+  @Flag(help: "Physical: grow the last partition (and its filesystem, or LVM PV and root LV) to fill a larger target.")
+  var grow = false
+
+  @Flag(help: "Physical: overwrite a target that holds a partition table or filesystem. Never overrides a target in use or too small.")
+  var force = false
 
   @Option(help: "Which OS to convert when the disks hold several: single (default), first, or a device like /dev/sda2.")
   var root: String = "single"
@@ -86,7 +96,18 @@ struct ConvertCommand: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    if output != .libvirt && outputStorage == nil { throw ValidationError("-o \(output.rawValue) needs -os DIR") }
+    if output != .libvirt && outputStorage == nil {
+      throw ValidationError(output == .physical ? "-o physical needs -os /dev/sdX or -os IMAGE" : "-o \(output.rawValue) needs -os DIR")
+    }
+    if output == .physical {
+      if outputFormat != .raw { throw ValidationError("-o physical writes raw disks; -of \(outputFormat.rawValue) does not apply") }
+      if blockDriver != .virtioBlk { throw ValidationError("--block-driver is for KVM outputs; -o physical converts for hardware (AHCI, NVMe, SAS, virtio)") }
+      if outputStorage!.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) {
+        throw ValidationError("-os '\(outputStorage!)': an empty target in the list")
+      }
+    } else if grow || force {
+      throw ValidationError("\(grow ? "--grow" : "--force") is only for -o physical")
+    }
     if outputConnection != nil && output != .libvirt { throw ValidationError("-oc is only for -o libvirt") }
     guard RootChoice(argument: root) != nil else { throw ValidationError("--root: use single, first or a /dev/ path") }
     if bootTimeout <= 0 { throw ValidationError("--boot-timeout must be positive") }
@@ -119,7 +140,8 @@ struct ConvertCommand: ParsableCommand {
   }
 
   func run() throws {
-    JobRegistry.shared.installSignalHandlers { sig in
+    JobRegistry.shared.installSignalHandlers { sig, notes in
+      for n in notes { Console.err("v2v: \(n)") }
       Console.err("v2v: error: interrupted (\(sig == SIGINT ? "SIGINT" : "SIGTERM")); partial output removed, source untouched")
     }
     let sink: EventSink = json ? JSONReporter() : HumanReporter(verbose: verbose, quiet: quiet)
@@ -140,7 +162,10 @@ struct ConvertCommand: ParsableCommand {
   /// The job this command line asks for.
   func jobRequest() throws -> JobRequest {
     var request = ConversionRequest(source: SourceVM(name: "-", hypervisor: .unknown, origin: "-"))
-    request.platform = .kvm(KVMPlatform(diskBus: blockDriver.bus))
+    request.platform =
+      output == .physical
+      ? .physical(PhysicalPlatform(firmware: firmware?.firmware))
+      : .kvm(KVMPlatform(diskBus: blockDriver.bus, firmware: firmware?.firmware))
     request.rootChoice = RootChoice(argument: root)!
     request.dryRun = dryRun
     request.verifyBoot = verifyBoot
@@ -162,6 +187,8 @@ struct ConvertCommand: ParsableCommand {
     case .local: out = .local(directory: outputStorage!)
     case .qemu: out = .qemu(directory: outputStorage!)
     case .libvirt: out = .libvirt(uri: outputConnection, storage: outputStorage)
+    case .physical:
+      out = .physical(targets: outputStorage!.split(separator: ",").map(String.init), grow: grow, force: force)
     }
     return JobRequest(input: source.inputSpec, output: out, options: request, accelerator: accel)
   }
@@ -173,6 +200,13 @@ enum BlockDriver: String, ExpressibleByArgument, CaseIterable {
   case virtioSCSI = "virtio-scsi"
 
   var bus: KVMDiskBus { self == .virtioBlk ? .virtioBlk : .virtioSCSI }
+}
+
+/// `--firmware`.
+enum FirmwareChoice: String, ExpressibleByArgument, CaseIterable {
+  case bios, uefi
+
+  var firmware: Firmware { self == .bios ? .bios : .uefi }
 }
 
 /// `-o` values.

@@ -21,6 +21,13 @@ enum Summary {
     if !r.dryRun {
       Console.out("  output (\(r.output.rawValue)), \(ByteFormat.human(r.outputBytes)) allocated:")
       for a in r.artifacts { Console.out("    \(a)") }
+      for w in r.writes {
+        Console.out(
+          String(
+            format: "  written: %@: %@ of data, %@ zeroed (%@), %.1f s; read back in %.1f s: sha256 %@ %@", w.target,
+            ByteFormat.human(w.dataBytesWritten), ByteFormat.human(w.zeroedBytes), w.zeroMethod, w.writeSeconds,
+            w.verifySeconds, w.sha256, w.verified ? "(verified: the target holds exactly what was meant)" : "(NOT VERIFIED)"))
+      }
     }
     if let b = r.boot {
       let verdict = b.passed ? "PASSED" : "FAILED"

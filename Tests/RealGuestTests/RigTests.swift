@@ -18,9 +18,11 @@ struct RigTests {
     #expect(r.evidence.contains("V2V-BOOT-MARKER host=\(f.hostname) root=/dev/sda1"))
   }
 
+  /// One control is enough for the family (virtio-scsi failed the same way, at the same initramfs step, and
+  /// cost another ~65 s of CI; the virtio-scsi conversion is proven by its boot on /dev/sda1).
   @Test(
-    "negative control: the unconverted fixture does NOT boot on virtio-blk or virtio-scsi (root not found)",
-    arguments: [Bus.virtio, Bus.scsi])
+    "negative control: the unconverted fixture does NOT boot on virtio-blk (root not found)",
+    arguments: [Bus.virtio])
   func failsOnVirtio(_ bus: Bus) throws {
     let f = try GuestFixture.named("vmware-debian12-bios")
     let r = try BootChecker().boot(

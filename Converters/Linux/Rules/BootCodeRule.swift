@@ -12,6 +12,7 @@ import V2VModel
 /// no room to embed core.img: GRUB then uses block lists (`--force`), which work until core.img moves.
 struct BootCodeRule: LinuxRule {
   static let reason = "the source was booted by its host (or has no boot code); KVM's BIOS boots from the disk's boot sector"
+  static let physicalReason = "a machine's BIOS starts the boot code of its first disk; GRUB is reinstalled for it, as a restore does"
   /// Where GRUB keeps its BIOS modules, by family.
   static let biosModuleDirectories = ["/usr/lib/grub/i386-pc", "/usr/lib/grub2/i386-pc"]
 
@@ -20,9 +21,19 @@ struct BootCodeRule: LinuxRule {
     let (disk, bareFilesystem) = Self.bootDisk(guest)
     let pv = guest.context.source.paravirtBoot
     let hostBooted = pv?.bootloader != nil || pv?.kernel != nil
-    let needed = try hostBooted || Self.bootCodeIsEmpty(disk, guest)
+    // Physical hardware: always reinstalled for the machine's BIOS (as a restore does), and only where GRUB's
+    // core image has room: after the MBR, or in a BIOS boot partition on GPT.
+    if guest.isPhysical, !bareFilesystem, try Self.isGPTWithoutBIOSBootPartition(disk, guest) {
+      throw ConversionError.noBootLoader(
+        "BIOS firmware on a GPT disk needs a BIOS boot partition (1 MiB, type EF02) for GRUB's core image, and \(disk) has none"
+          + (guest.inspection.mountpoints["/boot/efi"] != nil ? "; the guest has an EFI system partition: use --firmware uefi" : "; convert for a UEFI machine or add the partition in the source"))
+    }
+    let needed = try guest.isPhysical || hostBooted || Self.bootCodeIsEmpty(disk, guest)
     guard needed else { return }
-    let why = hostBooted ? "the source was booted by its Xen host (\(pv?.bootloader ?? pv?.kernel ?? "?"))" : "\(disk) has no boot code"
+    let why =
+      hostBooted
+      ? "the source was booted by its Xen host (\(pv?.bootloader ?? pv?.kernel ?? "?"))"
+      : guest.isPhysical ? "reinstalled for the machine's BIOS" : "\(disk) has no boot code"
     var tool: String?
     for t in ["grub-install", "grub2-install"] where try guest.hasTool(t) { tool = t; break }
     var modules = false
@@ -42,7 +53,7 @@ struct BootCodeRule: LinuxRule {
           + "starts from the first disk; list the boot disk first in the source configuration")
     }
     plan.add(
-      .run(argv: argv), reason: Self.reason,
+      .run(argv: argv), reason: guest.isPhysical ? Self.physicalReason : Self.reason,
       summary: "install GRUB boot code on \(target) (\(why))" + (bareFilesystem ? "; block lists: the disk is a bare filesystem" : ""))
   }
 
@@ -58,6 +69,17 @@ struct BootCodeRule: LinuxRule {
       if !rest.isEmpty, rest.allSatisfy(\.isNumber) { return (d, false) }
     }
     return (names[0], false)
+  }
+
+  /// Whether `disk` has a GPT without a BIOS boot partition. The partition type GUID
+  /// 21686148-6449-6E6F-744E-656564454649, stored in GPT's mixed-endian layout, reads "Hah!IdontNeedEFI".
+  static func isGPTWithoutBIOSBootPartition(_ disk: String, _ guest: LinuxGuest) throws -> Bool {
+    let header = try guest.session.readDevice(disk, offset: 512, count: 8)
+    guard header == Array("EFI PART".utf8) else { return false }
+    let entries = try guest.session.readDevice(disk, offset: 1024, count: 128 * 128)
+    let marker = Array("Hah!IdontNeedEFI".utf8)
+    for i in stride(from: 0, to: entries.count - 127, by: 128) where Array(entries[i..<i + 16]) == marker { return false }
+    return true
   }
 
   /// Whether the first 440 bytes of `disk` (the MBR's boot code) are all zeros. Unknown (nothing read)

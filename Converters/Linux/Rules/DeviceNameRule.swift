@@ -20,6 +20,8 @@ struct DeviceNameRule: LinuxRule {
   static let blsEntries = "/boot/loader/entries"
 
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
+    // Physical hardware: StableDeviceNamesRule names filesystems by UUID instead.
+    if case .physical = guest.context.platform { return }
     let map = guest.renames
     guard !map.isEmpty else { return }
     for path in Self.files + (try guest.files(in: Self.blsEntries, suffix: ".conf")) {

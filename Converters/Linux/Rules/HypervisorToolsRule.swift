@@ -9,6 +9,7 @@ import V2VModel
 /// changes are optional: a failure is reported as a warning, not a failed conversion.
 struct HypervisorToolsRule: LinuxRule {
   static let reason = "the old hypervisor's guest tools do not work on KVM"
+  static let physicalReason = "hypervisor agents have nothing to talk to on physical hardware"
 
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
     let installed: Set<String>
@@ -18,17 +19,17 @@ struct HypervisorToolsRule: LinuxRule {
       plan.warn("could not list installed packages (\(error)): the old hypervisor's tools were not removed")
       installed = []
     }
-    let remove = HypervisorTools.toRemove(installed: installed, source: guest.context.source.hypervisor)
+    let remove = HypervisorTools.toRemove(installed: installed, source: guest.context.source.hypervisor, physical: guest.isPhysical)
     if !remove.isEmpty {
       plan.run(
-        guest.traits.removePackages + remove, reason: Self.reason,
+        guest.traits.removePackages + remove, reason: guest.isPhysical ? Self.physicalReason : Self.reason,
         summary: "remove \(remove.joined(separator: ", "))", optional: true)
     }
     for wants in try Self.wantsDirectories(guest) {
-      for unit in HypervisorTools.services {
+      for unit in HypervisorTools.services + (guest.isPhysical ? HypervisorTools.kvmServices : []) {
         let link = "\(wants)/\(unit)"
         guard try guest.session.readLink(link) != nil || guest.session.exists(link) else { continue }
-        plan.remove(link, reason: Self.reason, summary: "disable \(unit) (\(wants))", optional: true)
+        plan.remove(link, reason: guest.isPhysical ? Self.physicalReason : Self.reason, summary: "disable \(unit) (\(wants))", optional: true)
       }
     }
     for path in HypervisorTools.unpackagedUninstallers where try guest.session.exists(path) {

@@ -18,7 +18,7 @@ struct NetworkNamingWarningRule: LinuxRule {
         guard w.count >= 2, w[0] == "iface" || w[0] == "auto" || w[0] == "allow-hotplug" else { continue }
         let name = String(w[1])
         if Self.isHardwareName(name) {
-          plan.warn("\(path) configures interface \(name), which will have another name on virtio (e.g. enp1s0)")
+          plan.warn("\(path) configures interface \(name), which will have another name on \(guest.isPhysical ? "the new machine's NIC (check it on first boot)" : "virtio (e.g. enp1s0)")")
         }
       }
     }
@@ -34,7 +34,7 @@ struct NetworkNamingWarningRule: LinuxRule {
       for line in try guest.session.lines(path) where line.hasPrefix("interface-name=") {
         let name = String(line.dropFirst("interface-name=".count))
         if Self.isHardwareName(name) {
-          plan.warn("\(path) is bound to interface \(name), which will have another name on virtio")
+          plan.warn("\(path) is bound to interface \(name), which will have another name on \(guest.isPhysical ? "the new machine's NIC" : "virtio")")
         }
       }
     }

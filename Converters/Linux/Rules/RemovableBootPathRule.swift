@@ -16,6 +16,11 @@ struct RemovableBootPathRule: LinuxRule {
     guard guest.targetFirmware == .uefi else { return }
     let efi = guest.traits.efiDirectory
     guard try guest.session.isDirectory(efi) else {
+      if guest.isPhysical || guest.context.platform.requestedFirmware == .uefi {
+        throw ConversionError.noBootLoader(
+          "UEFI firmware needs an EFI system partition mounted at /boot/efi, and the guest has none (it was installed for BIOS): "
+            + "convert with --firmware bios, or add an ESP to the source first")
+      }
       plan.warn("UEFI guest without \(efi) (is the EFI system partition in fstab?): the removable-media boot path was not checked")
       return
     }
@@ -33,6 +38,13 @@ struct RemovableBootPathRule: LinuxRule {
       let files = Set(try guest.session.list("\(efi)/\(d)").map { $0.lowercased() })
       if files.contains("shim\(lower).efi") && files.contains("grub\(lower).efi") { source = ("\(efi)/\(d)", true); break }
       if source == nil && files.contains("grub\(lower).efi") { source = ("\(efi)/\(d)", false) }
+    }
+    if source == nil, try guest.hasTool("grub-install"), try guest.session.exists("/usr/lib/grub/x86_64-efi/core.efi") || guest.session.exists("/usr/lib/grub/x86_64-efi/modinfo.sh") {
+      // No EFI loader yet (a BIOS guest with an ESP moving to UEFI): GRUB installs itself on the fallback path.
+      plan.run(
+        ["grub-install", "--target=x86_64-efi", "--efi-directory=/boot/efi", "--removable", "--no-nvram"], reason: Self.reason,
+        summary: "install GRUB for UEFI at \(efi)/BOOT/BOOT\(suffix).EFI (the guest had no EFI loader)")
+      return
     }
     guard let source else {
       plan.warn("UEFI guest: no \(efi)/*/grub\(lower).efi to copy to the removable-media path; the converted guest may not boot without an NVRAM entry")

@@ -41,6 +41,8 @@ public protocol GuestSession: AnyObject {
   func fileInfo(_ path: String) throws -> (size: Int64, mode: Int, uid: Int, gid: Int)?
   /// Runs a program inside the guest (chrooted), returning its stdout; throws on a non-zero exit.
   func run(_ argv: [String]) throws -> String
+  /// The UUID of the filesystem (or swap, or LVM PV) on the appliance's `device`, nil when it has none.
+  func filesystemUUID(_ device: String) throws -> String?
 }
 
 extension GuestSession {

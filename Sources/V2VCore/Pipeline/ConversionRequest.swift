@@ -62,6 +62,8 @@ public struct ConversionResult: Sendable, Codable {
   public var dryRun: Bool
   /// The domain XML written or defined.
   public var domainXML: String?
+  /// What writers that own their copy did with each disk (`-o physical`: bytes, zeroing, SHA-256, read-back).
+  public var writes: [DiskWriteReport] = []
 
   /// A stage and how long it took.
   public struct StageTime: Sendable, Codable {

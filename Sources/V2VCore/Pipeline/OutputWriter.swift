@@ -19,6 +19,9 @@ public protocol OutputWriter: AnyObject {
   func plan(_ target: TargetVM, request: OutputRequest) throws -> OutputPlan
   /// Phase 2: one writable destination per disk of the plan.
   func open(_ plan: OutputPlan) throws -> [DiskDestination]
+  /// Phase 3, when the writer owns the copy too (physical media: sparse streaming, boot sector last,
+  /// read-back verification). The default copies with ``DiskCopier`` and reports nothing.
+  func write(_ disk: DiskWrite, progress: @escaping (String, Double) -> Void) throws -> DiskWriteReport?
   /// Phase 4: makes the copied disks and the metadata final; returns what was created (paths, URIs).
   func finalize(_ target: TargetVM, domainXML: String) throws -> [String]
   /// Undoes ``open(_:)`` and any part of ``finalize(_:domainXML:)`` that ran. Never throws.
@@ -33,6 +36,89 @@ public enum OutputKind: String, Sendable, Equatable, Codable, CaseIterable {
   case libvirt
   /// Disks and a `NAME.sh` qemu script in a directory.
   case qemu
+  /// The disk written onto physical media: a block device or a raw image (V2P).
+  case physical
+}
+
+extension OutputWriter {
+  public func write(_ disk: DiskWrite, progress: @escaping (String, Double) -> Void) throws -> DiskWriteReport? {
+    try DiskCopier(allocation: disk.allocation).copy(from: disk.overlay.path, to: disk.destination) { progress("", $0) }
+    return nil
+  }
+}
+
+/// One converted disk to write: the pipeline's side of ``OutputWriter/write(_:progress:)``.
+public struct DiskWrite: Sendable {
+  /// Disk index (0-based).
+  public var index: Int
+  /// The converted overlay (qcow2 over the source).
+  public var overlay: OverlayDisk
+  /// Where it goes.
+  public var destination: DiskDestination
+  /// The guest's data: the disk's size before it was fitted to a larger target (bytes beyond it, but for
+  /// the target's last MiB, hold nothing unless the disk was grown).
+  public var dataBytes: UInt64
+  /// The overlay's virtual size (the target's size when fitted).
+  public var virtualBytes: UInt64
+  /// Whether partitions were grown to fill the target (then every byte is the guest's).
+  public var grown: Bool
+  /// `-oa`.
+  public var allocation: DiskAllocation
+  /// A scratch directory of the job, removed afterwards.
+  public var work: String
+
+  /// Creates a write.
+  public init(
+    index: Int, overlay: OverlayDisk, destination: DiskDestination, dataBytes: UInt64, virtualBytes: UInt64,
+    grown: Bool, allocation: DiskAllocation, work: String
+  ) {
+    self.index = index
+    self.overlay = overlay
+    self.destination = destination
+    self.dataBytes = dataBytes
+    self.virtualBytes = virtualBytes
+    self.grown = grown
+    self.allocation = allocation
+    self.work = work
+  }
+}
+
+/// What a writer that owns the copy did with one disk (``OutputWriter/write(_:progress:)``).
+public struct DiskWriteReport: Sendable, Codable, Equatable {
+  /// The target (device or image).
+  public var target: String
+  /// Bytes of the target that were v2v's to write (the guest's data, and the target's last MiB).
+  public var coveredBytes: UInt64
+  /// Bytes actually written with data.
+  public var dataBytesWritten: UInt64
+  /// Bytes made zero on the target (discarded or zero-filled) where it held something before.
+  public var zeroedBytes: UInt64
+  /// How zeroes were made: `punch-hole` (discard), `zero-range`, `BLKZEROOUT`, `write`, or `none`.
+  public var zeroMethod: String
+  /// Seconds spent writing (after the raw image was prepared).
+  public var writeSeconds: Double
+  /// Seconds spent reading back.
+  public var verifySeconds: Double
+  /// SHA-256 of what was meant to be written.
+  public var sha256: String
+  /// Whether the read-back matched.
+  public var verified: Bool
+
+  /// Creates a report.
+  public init(
+    target: String, coveredBytes: UInt64, dataBytesWritten: UInt64, zeroedBytes: UInt64, zeroMethod: String,
+    writeSeconds: Double, verifySeconds: Double, sha256: String, verified: Bool
+  ) {
+    self.target = target
+    self.coveredBytes = coveredBytes
+    self.dataBytesWritten = dataBytesWritten
+    self.zeroedBytes = zeroedBytes
+    self.zeroMethod = zeroMethod
+    self.writeSeconds = writeSeconds
+    self.verifySeconds = verifySeconds
+    self.sha256 = sha256
+    self.verified = verified
+  }
 }
 
 /// What the pipeline tells a writer when planning.
@@ -60,12 +146,24 @@ public struct OutputPlan: Sendable, Equatable {
   public var metadataFiles: [String]
   /// Disk format.
   public var format: OutputDiskFormat
+  /// Per disk, the size its overlay is enlarged to before conversion (a larger physical target), or nil.
+  public var resizeTo: [UInt64?]
+  /// Whether the last partition of each enlarged disk is grown to fill it (`--grow`).
+  public var grow: Bool
+  /// Lines saying what will be written where (shown in the log and by `--dry-run`).
+  public var summary: [String]
 
   /// Creates a plan.
-  public init(diskPaths: [String], metadataFiles: [String] = [], format: OutputDiskFormat) {
+  public init(
+    diskPaths: [String], metadataFiles: [String] = [], format: OutputDiskFormat, resizeTo: [UInt64?] = [],
+    grow: Bool = false, summary: [String] = []
+  ) {
     self.diskPaths = diskPaths
     self.metadataFiles = metadataFiles
     self.format = format
+    self.resizeTo = resizeTo
+    self.grow = grow
+    self.summary = summary
   }
 }
 

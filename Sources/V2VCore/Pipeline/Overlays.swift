@@ -44,6 +44,13 @@ public enum Overlays {
     return OverlayDisk(path: path)
   }
 
+  /// Enlarges an overlay's virtual size (`qemu-img resize`): the source behind it is not touched, and the new
+  /// space reads as zeroes.
+  public static func resize(_ path: String, to bytes: UInt64) throws {
+    let r = try ProcessRunner.run(["qemu-img", "resize", "-q", "-f", "qcow2", path, String(bytes)], timeout: 120)
+    guard r.succeeded else { throw SourceDiskError(path: path, message: "resize: " + r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)) }
+  }
+
   /// Virtual size of an image in bytes (`qemu-img info`).
   public static func virtualSize(_ path: String) throws -> UInt64 {
     let r = try ProcessRunner.run(["qemu-img", "info", "--output=json", path], timeout: 60)

@@ -53,6 +53,7 @@ public struct Pipeline {
         format: request.plan.diskFormat, overwrite: request.overwrite,
         estimatedBytes: request.dryRun ? 0 : Self.estimatedOutputBytes(request)))
     for i in target.disks.indices { target.disks[i].path = outputPlan.diskPaths[i] }
+    for line in outputPlan.summary { events.emit(.detail((request.dryRun ? "would write: " : "output: ") + line)) }
 
     // 2. Overlays: the appliance writes only to these.
     let work = try makeWorkDirectory(request)
@@ -63,6 +64,15 @@ public struct Pipeline {
     clock.begin("Opening the source disks (copy-on-write overlays)")
     let overlays = try Overlays.create(for: request.source.disks, in: work)
     for (i, o) in overlays.enumerated() { target.disks[i].capacityBytes = try Overlays.virtualSize(o.path) }
+    // A larger physical target: the overlay takes the target's size, so the appliance can fit the disk to it.
+    let dataBytes = target.disks.map { $0.capacityBytes ?? 0 }
+    var enlarged: [Int] = []
+    for (i, o) in overlays.enumerated() {
+      guard i < outputPlan.resizeTo.count, let size = outputPlan.resizeTo[i], size > dataBytes[i] else { continue }
+      try Overlays.resize(o.path, to: size)
+      target.disks[i].capacityBytes = size
+      enlarged.append(i)
+    }
 
     // 3. One appliance for the whole conversion.
     try scope?.checkCancelled()
@@ -81,6 +91,24 @@ public struct Pipeline {
         "guest: \(inspection.displayName) (\(inspection.distro) \(inspection.majorVersion).\(inspection.minorVersion), "
           + "\(inspection.arch.rawValue), \(inspection.firmware.rawValue)), root \(root)"))
     let converter = try converterFor(inspection)
+    // Fit enlarged disks to their targets (GPT backup header; --grow) before anything is mounted.
+    var layoutChanges: [GuestChange] = []
+    if !enlarged.isEmpty {
+      guard let editor = appliance as? DiskEditor else { throw ConversionError.guestCommandFailed("fitting the disks to the target", "the appliance cannot edit partitions") }
+      let fit = try DiskGrower.plan(
+        editor: editor, disks: enlarged.map { "/dev/sd" + DeviceNames.letters($0) }, grow: outputPlan.grow, root: inspection.root)
+      warnings += fit.warnings
+      layoutChanges = fit.steps.map { GuestChange(.operation(AnyGuestOperation(DiskLayoutOperation(step: $0))), reason: DiskLayoutOperation.reason, summary: $0.summary) }
+      if !request.dryRun {
+        for (step, change) in zip(fit.steps, layoutChanges) {
+          let t0 = Date()
+          try DiskGrower.apply([step], editor: editor)
+          events.emit(.detail(String(format: "%6.1f s  %@", Date().timeIntervalSince(t0), change.summary)))
+        }
+      }
+    } else if outputPlan.grow {
+      warnings.append("--grow: no target is larger than its disk; nothing was grown")
+    }
     try appliance.mount(inspection, readOnly: request.dryRun)
     let diskCount = request.source.disks.count
     let kernelNames = appliance.kernelDiskNames(diskCount: diskCount, inspection: inspection)
@@ -89,7 +117,7 @@ public struct Pipeline {
       applianceDiskNames: kernelNames.enumerated().map { i, n in n ?? "/dev/sd\(DeviceNames.letters(i))" })
     events.emit(.detail("appliance disk names: \(context.applianceDiskNames!.joined(separator: ", "))"))
     events.emit(.detail("disk name map: \(DeviceNameRewriter.describe(context.diskNameMap))"))
-    let report = try converter.plan(session: appliance, inspection: inspection, context: context)
+    var report = try converter.plan(session: appliance, inspection: inspection, context: context)
 
     // 5. The final target follows what the converted guest can actually use.
     let settled = TargetSettler.settle(target, platform: request.platform, capabilities: report.capabilities, inspection: inspection)
@@ -97,6 +125,7 @@ public struct Pipeline {
     warnings += settled.warnings
 
     if request.dryRun {
+      report.changes = layoutChanges + report.changes
       for c in report.changes { events.emit(.detail("would: \(c.summary)  (\(c.reason))")) }
       try appliance.close()
       closed = true
@@ -115,6 +144,7 @@ public struct Pipeline {
         }
       })
     warnings += report.warnings
+    report.changes = layoutChanges + report.changes
     clock.begin("Trimming filesystems")
     warnings += appliance.trim()
     try appliance.close()
@@ -123,15 +153,28 @@ public struct Pipeline {
 
     // 7. The writer opens destinations, the copier fills them, the writer finalises; or all is rolled back.
     let artifacts: [String]
+    var writes: [DiskWriteReport] = []
     let xml = renderDomain(target)
     do {
       let destinations = try writer.open(outputPlan)
       for (i, (overlay, dest)) in zip(overlays, destinations).enumerated() {
         let size = target.disks[i].capacityBytes ?? 0
-        clock.begin("Copying disk \(i + 1)/\(overlays.count) (\(ByteFormat.human(size)), \(dest.format.rawValue))")
-        let label = "disk \(i + 1)"
-        try DiskCopier(allocation: request.plan.allocation).copy(from: overlay.path, to: dest) { f in
-          self.events.emit(.progress(label: label, fraction: f, totalBytes: size))
+        let verb = writer.kind == .physical ? "Writing" : "Copying"
+        clock.begin("\(verb) disk \(i + 1)/\(overlays.count) (\(ByteFormat.human(size)), \(dest.format.rawValue)) to \(dest.path)")
+        let job = DiskWrite(
+          index: i, overlay: overlay, destination: dest, dataBytes: dataBytes[i], virtualBytes: size,
+          grown: outputPlan.grow && enlarged.contains(i), allocation: request.plan.allocation, work: work)
+        let report = try writer.write(job) { phase, f in
+          self.events.emit(.progress(label: "disk \(i + 1)" + (phase.isEmpty ? "" : " \(phase)"), fraction: f, totalBytes: size))
+        }
+        if let report {
+          writes.append(report)
+          events.emit(
+            .detail(
+              String(
+                format: "%@: %@ written, %@ zeroed (%@) in %.1f s; read back in %.1f s: sha256 %@ %@", report.target,
+                ByteFormat.human(report.dataBytesWritten), ByteFormat.human(report.zeroedBytes), report.zeroMethod,
+                report.writeSeconds, report.verifySeconds, report.sha256, report.verified ? "verified" : "NOT verified")))
         }
         try scope?.checkCancelled()
       }
@@ -155,6 +198,7 @@ public struct Pipeline {
     }
     var final = result(request, target, inspection, report, warnings, clock, artifacts: artifacts, boot: boot, xml: xml)
     final.applianceStarts += extraStarts
+    final.writes = writes
     return final
   }
 
@@ -168,6 +212,8 @@ public struct Pipeline {
       case .file(let p), .block(let p):
         let attrs = try? FileManager.default.attributesOfItem(atPath: p)
         size = (attrs?[.size] as? NSNumber)?.uint64Value ?? d.capacityBytes ?? 0
+        // A block device's st_size is 0: its capacity is what it holds.
+        if size == 0 { size = d.capacityBytes ?? 0 }
       case .archiveMember(_, _, _, let length): size = length
       case .remote: size = d.capacityBytes ?? 0
       }
@@ -201,6 +247,9 @@ public struct Pipeline {
       if let nic = target.nics.first { k.nicModel = nic.model }
       k.firmware = target.firmware
       platform = .kvm(k)
+    } else if case .physical(var p) = platform {
+      p.firmware = target.firmware
+      platform = .physical(p)
     }
     return ConversionResult(
       job: events.job, name: target.name, output: writer.kind, platform: platform, artifacts: artifacts,

@@ -20,6 +20,7 @@ public final class JobScope: @unchecked Sendable {
   private var pids: Set<pid_t> = []
   private var counter = 0
   private var cancelled = false
+  private var cancelActions: [@Sendable () -> String?] = []
 
   /// Creates a scope; it tracks nothing until told.
   public init(id: String) { self.id = id }
@@ -57,13 +58,19 @@ public final class JobScope: @unchecked Sendable {
   /// Whether ``cancel()`` ran.
   public var isCancelled: Bool { lock.withLock { cancelled } }
 
+  /// Registers something to do when the job is cancelled, after its processes are killed and its partial
+  /// files removed (a physical target's head blanked again); it returns a line for the user, or nil.
+  public func onCancel(_ action: @escaping @Sendable () -> String?) { lock.withLock { cancelActions.append(action) } }
+
   /// Kills the job's processes (SIGKILL, to their process groups too), then removes its registered paths,
   /// newest first. Safe to call from a signal handler's queue while the job's thread is blocked in a call:
   /// that call then fails, and the job stops with ``JobCancelled``.
-  public func cancel() {
-    let (ps, files) = lock.withLock { () -> ([pid_t], [String]) in
+  @discardableResult
+  public func cancel() -> [String] {
+    let (ps, files, actions) = lock.withLock { () -> ([pid_t], [String], [@Sendable () -> String?]) in
       cancelled = true
-      return (Array(pids), paths.sorted { $0.1 > $1.1 }.map(\.0))
+      defer { cancelActions.removeAll() }
+      return (Array(pids), paths.sorted { $0.1 > $1.1 }.map(\.0), cancelActions)
     }
     for p in ps {
       kill(-p, SIGKILL)  // its group, when it leads one (the runner starts children in their own group)
@@ -74,6 +81,7 @@ public final class JobScope: @unchecked Sendable {
       pids.removeAll()
       paths.removeAll()
     }
+    return actions.compactMap { $0() }
   }
 
   /// Throws ``JobCancelled`` when the job was cancelled (checked between stages).
@@ -110,22 +118,23 @@ public final class JobRegistry: @unchecked Sendable {
   public var active: [JobScope] { lock.withLock { Array(scopes.values) } }
 
   /// Cancels every job in flight.
-  public func cancelAll() { for s in active { s.cancel() } }
+  @discardableResult
+  public func cancelAll() -> [String] { active.flatMap { $0.cancel() } }
 
   /// Installs SIGINT/SIGTERM handlers: cancel every job in flight (their children killed, their partial
   /// outputs removed), call `message`, and end the process with 130 (SIGINT) or 143 (SIGTERM). `_exit`, not
   /// `exit`: atexit handlers (libguestfs closing its handles) would race the job threads, which may be
   /// inside a library call right now; everything that matters was cleaned up by then.
-  public func installSignalHandlers(message: @escaping @Sendable (Int32) -> Void) {
+  public func installSignalHandlers(message: @escaping @Sendable (Int32, [String]) -> Void) {
     for sig in [SIGINT, SIGTERM] {
       signal(sig, SIG_IGN)
       let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
       s.setEventHandler { [self] in
-        cancelAll()
+        let notes = cancelAll()
         // The process is ending: no child of any job may outlive it, including one a job had started but
         // not yet registered (libguestfs's qemu while the appliance is still launching).
         for pid in Self.descendants(of: getpid()) { kill(pid, SIGKILL) }
-        message(sig)
+        message(sig, notes)
         _exit(128 + sig)
       }
       s.resume()

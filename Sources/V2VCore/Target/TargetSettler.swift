@@ -35,7 +35,21 @@ public enum TargetSettler {
       t.secureBoot = false
     }
 
-    guard case .kvm(let kvm) = platform else { return (t, warnings) }
+    guard case .kvm(let kvm) = platform else {
+      // Physical hardware: what a test boot (and the user's mental model) should assume is a plain PC: disks
+      // on AHCI named sdX, an Intel NIC, VGA, and none of the paravirtual devices.
+      for i in t.disks.indices {
+        t.disks[i].bus = .sata
+        t.disks[i].dev = "sd" + DeviceNames.letters(i)
+      }
+      for i in t.nics.indices { t.nics[i].model = .e1000 }
+      t.video = .vga
+      t.clock = capabilities.clock
+      t.virtioRNG = false
+      t.memoryBalloon = false
+      if t.osinfo == nil { t.osinfo = inspection?.osinfoID }
+      return (t, warnings)
+    }
     t.machine = kvm.machine
 
     var bus = kvm.diskBus

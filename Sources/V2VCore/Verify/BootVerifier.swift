@@ -9,12 +9,19 @@ struct BootVerifier {
   let launcher: ApplianceLauncher
   let events: JobEvents
 
+  /// The NIC of the test boot: the target's, or on physical hardware always an Intel e1000 (no virtio device
+  /// at all, as on a real machine).
+  static func nicModel(_ target: TargetVM, _ platform: TargetPlatform) -> NICModel {
+    if case .physical = platform { return .e1000 }
+    return target.nics.first?.model ?? .virtio
+  }
+
   func verify(
     _ target: TargetVM, _ request: ConversionRequest, inspection: GuestInspection, hasConsole: Bool, work: String
   ) throws -> (BootResult, applianceStarts: Int) {
     var spec = BootSpec(
       disks: target.disks.map { .init(path: $0.path, format: $0.format.rawValue, bus: $0.bus) },
-      nicModel: target.nics.first?.model ?? .virtio, mac: target.nics.first?.mac, firmware: target.firmware,
+      nicModel: Self.nicModel(target, request.platform), mac: target.nics.first?.mac, firmware: target.firmware,
       memoryMiB: Int(min(max(target.memoryBytes >> 20, 512), 2048)), accelerator: request.accelerator,
       timeout: request.bootTimeout)
     let still: (Double) -> Void = { secs in self.events.emit(.detail(String(format: "still booting (%.0f s)", secs))) }

@@ -72,8 +72,12 @@ struct BootRulesTests {
     let r3 = try LinuxConverter().plan(session: s, inspection: inspection, context: hvm)
     #expect(T.commands(r3.changes).contains(["grub-install", "--target=i386-pc", "/dev/sda"]), "\(T.commands(r3.changes))")
 
-    // UEFI target: never BIOS boot code.
+    // UEFI asked for, and the guest has no EFI system partition: a clear refusal, not a guest that cannot boot.
     let uefi = Self.xenContext(pv: ParavirtBoot(bootloader: "pygrub"), platform: .kvm(KVMPlatform(firmware: .uefi)))
+    #expect(throws: ConversionError.self) { try LinuxConverter().plan(session: s, inspection: inspection, context: uefi) }
+    // With one: never BIOS boot code.
+    try s.makeDirectory("/boot/efi")
+    try s.makeDirectory("/boot/efi/EFI")
     let r4 = try LinuxConverter().plan(session: s, inspection: inspection, context: uefi)
     #expect(!T.commands(r4.changes).contains { $0.first == "grub-install" })
   }
