@@ -143,7 +143,7 @@ struct V2PTests {
     #expect(r.outcome != .qemuError, "\(r.evidence)")
   }
 
-  @Test("refusals before anything is written: too small, a mounted target, the source itself, a partition; -of qcow2; --dry-run writes nothing")
+  @Test("refusals before anything is written: too small, a mounted target, the source itself, a loop-attached image; -of qcow2")
   func refusals() throws {
     let f = try GuestFixture.named("kvm-debian12")
     let xml = try f.file("libvirtXML")
@@ -177,13 +177,8 @@ struct V2PTests {
     let r6 = try V2VRun.run(["convert", "-i", "libvirtxml", xml, "-o", "local", "-os", dir.path, "--grow"])
     #expect(r6.status == 64 && r6.stderr.contains("--grow is only for -o physical"), "\(r6.stderr)")
     for r in [r1, r2, r3, r4] { #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("v2v: error:") }.count == 1, "\(r.stderr)") }
-    // --dry-run: says what would go where, changes nothing (the ext4 image keeps its hash).
-    let before = try sha256(fsImage)
-    let dry = try V2VRun.run(["convert", "-i", "libvirtxml", xml, "-o", "physical", "-os", dev, "--force", "--grow", "--dry-run", "-v"])
-    #expect(dry.status == 0, "\(dry.stderr)")
-    #expect(dry.stdout.contains("would write: disk 1 (4.0 GiB) -> \(dev) (block device, 8.0 GiB); overwriting ext4 (--force); the last partition grows to fill it (--grow)"), "\(dry.stdout)")
-    #expect(dry.stdout.contains("would: /dev/sda: grow partition 3"), "\(dry.stdout)")
-    #expect(try sha256(fsImage) == before)
+    // --dry-run's "would write: …" line is the writer's plan summary: unit-tested (PhysicalWriterPlanTests)
+    // without an appliance start.
   }
 
   @Test("SIGTERM while the disk is being written: exit 143, says how far it got, the target's head is blank (no partition table)")
