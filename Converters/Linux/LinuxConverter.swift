@@ -9,10 +9,13 @@ import V2VModel
 /// returned changes with ``ChangeApplier`` (or prints them for `--dry-run`). The rules run in this order,
 /// because later ones depend on earlier edits:
 /// 1. kernel choice (throws ``ConversionError/noKernelForBus(_:_:)``),
-/// 2. device names, 3. serial console, 4. persistent net rules, X.org driver, SELinux relabel (file edits),
-/// 5. old hypervisor tools (optional), 6. initramfs of the chosen kernel (reads the edited fstab, resume and
-/// modules files), 7. GRUB boot code for BIOS when the source did not boot from its disk (Xen PV), the UEFI
-/// removable-media boot path when missing, 8. grub.cfg regeneration and its device-name fix-up, 9. warnings
+/// 2. device names (KVM: renamed for the bus; physical hardware: filesystems by UUID), 3. serial console, and
+/// on hardware both consoles, the generic initramfs policy and no VM-only options, 4. persistent net rules,
+/// X.org driver, SELinux relabel (file edits), 5. other hypervisors' tools (optional; on hardware KVM's agents
+/// too), 6. initramfs of the chosen kernel (reads the edited fstab, resume and modules files), 7. GRUB boot
+/// code for BIOS when the source did not boot from its disk (Xen PV) or the target is a physical machine
+/// (refused on GPT without a BIOS boot partition), the UEFI removable-media boot path when missing (refused
+/// without an ESP when UEFI is asked for), 8. grub.cfg regeneration and its device-name fix-up, 9. warnings
 /// about network naming.
 public struct LinuxConverter: GuestConverter {
   /// The rules, in the order they are planned and applied.

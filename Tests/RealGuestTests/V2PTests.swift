@@ -143,7 +143,7 @@ struct V2PTests {
     #expect(r.outcome != .qemuError, "\(r.evidence)")
   }
 
-  @Test("refusals before anything is written: too small, a mounted target, the source itself, a loop-attached image; -of qcow2")
+  @Test("refusals before anything is written: too small, a mounted target, the source itself, a loop-attached image, a partition; -of qcow2")
   func refusals() throws {
     let f = try GuestFixture.named("kvm-debian12")
     let xml = try f.file("libvirtXML")
@@ -171,12 +171,20 @@ struct V2PTests {
     // The source's own disk.
     let r4 = try V2VRun.run(["convert", "-i", "libvirtxml", xml, "-o", "physical", "-os", try f.file("image"), "--force"])
     #expect(r4.status == 6 && r4.stderr.contains("is the source disk itself"), "\(r4.stderr)")
+    // A partition of a disk, not the disk.
+    let parted = dir.path + "/parted.img"
+    #expect(FileManager.default.createFile(atPath: parted, contents: nil) && truncate(parted, 8 << 30) == 0)
+    _ = try ProcessRunner.run(["sh", "-c", "printf 'label: dos\\nstart=2048, type=83\\n' | sfdisk -q \(parted)"])
+    let pdev = try LoopDevice.attach(parted, partitions: 1)
+    defer { LoopDevice.detach(pdev, partitions: 1) }
+    let r7 = try V2VRun.run(["convert", "-i", "libvirtxml", xml, "-o", "physical", "-os", pdev + "p1", "--force"])
+    #expect(r7.status == 6 && r7.stderr.contains("\(pdev)p1: is a partition: give the whole disk"), "\(r7.stderr)")
     // Usage errors.
     let r5 = try V2VRun.run(["convert", "-i", "libvirtxml", xml, "-o", "physical", "-os", small, "-of", "qcow2"])
     #expect(r5.status == 64 && r5.stderr.contains("raw"), "\(r5.stderr)")
     let r6 = try V2VRun.run(["convert", "-i", "libvirtxml", xml, "-o", "local", "-os", dir.path, "--grow"])
     #expect(r6.status == 64 && r6.stderr.contains("--grow is only for -o physical"), "\(r6.stderr)")
-    for r in [r1, r2, r3, r4] { #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("v2v: error:") }.count == 1, "\(r.stderr)") }
+    for r in [r1, r2, r3, r4, r7] { #expect(r.stderr.split(separator: "\n").filter { $0.hasPrefix("v2v: error:") }.count == 1, "\(r.stderr)") }
     // --dry-run's "would write: …" line is the writer's plan summary: unit-tested (PhysicalWriterPlanTests)
     // without an appliance start.
   }
