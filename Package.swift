@@ -64,7 +64,7 @@ let package = Package(
 
     // Guest-OS converters (Linux families, Windows).
     .target(
-      name: "V2VConverters", dependencies: ["V2VCore", "V2VModel", "V2VDrivers"],
+      name: "V2VConverters", dependencies: ["V2VCore", "V2VModel", "V2VDrivers", "V2VProcess"],
       path: "Converters"),
 
     // Where our types meet libguestfs.

@@ -24,6 +24,8 @@ PACKAGES=(
   zip cpio
   # remote P2V (-i physical ssh://): the ssh client, and sshd for the tests' own server on 127.0.0.1
   openssh-client openssh-server
+  # virtio-win ISOs (Windows guests' drivers) are listed and read without mounting: xorriso -osirrox
+  xorriso
   # OpenSSL's libcrypto headers: SHA-256 of the image -o physical writes, checked by reading the target back
   libssl-dev
 )
