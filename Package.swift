@@ -42,6 +42,7 @@ let package = Package(
     .target(name: "Guestfs", dependencies: ["CGuestfs"]),
     .target(name: "Libvirt", dependencies: ["CLibvirt"]),
     .target(name: "LibXML", dependencies: ["CLibXML2"]),
+    .target(name: "Hivex", dependencies: ["CHivex"]),
 
     // The one way v2v starts host programs (swift-subprocess, bridged to synchronous calls).
     .target(name: "V2VProcess", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")]),
@@ -64,7 +65,7 @@ let package = Package(
 
     // Guest-OS converters (Linux families, Windows).
     .target(
-      name: "V2VConverters", dependencies: ["V2VCore", "V2VModel", "V2VDrivers", "V2VProcess"],
+      name: "V2VConverters", dependencies: ["V2VCore", "V2VModel", "V2VDrivers", "Hivex", "V2VProcess"],
       path: "Converters"),
 
     // Where our types meet libguestfs.
@@ -94,15 +95,15 @@ let package = Package(
       name: "UnitTests",
       dependencies: [
         "V2VModel", "V2VReaders", "V2VCore", "V2VConverters", "V2VDrivers", "V2VTestSupport", "V2VWriters", "V2VJobs",
-        "V2VProcess",
+        "V2VProcess", "Hivex",
       ]),
     // Against the real C libraries (libguestfs appliance, libvirt embed, libxml2).
     .testTarget(
       name: "LibraryTests",
-      dependencies: ["Guestfs", "Libvirt", "LibXML", "V2VGuestfs", "V2VWriters", "V2VTestSupport", "V2VProcess"]),
+      dependencies: ["Guestfs", "Libvirt", "LibXML", "Hivex", "V2VGuestfs", "V2VWriters", "V2VTestSupport", "V2VProcess"]),
     // Real guests: fixtures built by Fixtures/, converted by the real binary, booted under qemu.
     .testTarget(
       name: "RealGuestTests",
-      dependencies: ["V2VCore", "V2VModel", "V2VTestSupport", "Libvirt", "V2VProcess"]),
+      dependencies: ["V2VCore", "V2VModel", "V2VTestSupport", "Libvirt", "V2VProcess", "Guestfs", "V2VGuestfs", "Hivex"]),
   ]
 )

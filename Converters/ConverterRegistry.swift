@@ -6,13 +6,18 @@ public struct ConverterRegistry {
   /// The converters tried, in order.
   public var converters: [GuestConverter]
 
-  /// The registry of every converter v2v has (today: Linux).
-  public init(converters: [GuestConverter] = [LinuxConverter()]) {
+  /// The registry of every converter v2v has: Linux and Windows.
+  public init(converters: [GuestConverter] = [LinuxConverter(), WindowsConverter()]) {
     self.converters = converters
   }
 
+  /// Every converter, Windows with `windows` options (`--virtio-win`, `--allow-emulated`).
+  public init(windows: WindowsOptions) {
+    self.converters = [LinuxConverter(), WindowsConverter(options: windows)]
+  }
+
   /// The first converter that handles `inspection`; throws ``ConversionError/unsupportedGuest(_:)`` when none
-  /// does (Windows: "Windows conversion is not supported yet").
+  /// does.
   public func converter(for inspection: GuestInspection) throws -> GuestConverter {
     if let c = converters.first(where: { $0.handles(inspection) }) { return c }
     switch inspection.family {

@@ -16,6 +16,12 @@ extension Guestfs {
     public var size: UInt64
   }
 
+  /// Every partition on every disk (`/dev/sda1`, …; `guestfs_list_partitions`).
+  public func listPartitions() throws -> [String] { try strings(guestfs_list_partitions(handle), "guestfs_list_partitions") }
+
+  /// Every whole disk (`/dev/sda`, …; `guestfs_list_devices`).
+  public func listDevices() throws -> [String] { try strings(guestfs_list_devices(handle), "guestfs_list_devices") }
+
   /// The filesystem type of `device` (`ext4`, `xfs`, `swap`, `LVM2_member`, `vfat`; `guestfs_vfs_type`).
   public func vfsType(_ device: String) throws -> String { try string(guestfs_vfs_type(handle, device), "guestfs_vfs_type") }
 

@@ -142,11 +142,18 @@ public final class Guestfs {
     case .osinfo: return try string(guestfs_inspect_get_osinfo(handle, root), "guestfs_inspect_get_osinfo")
     case .windowsSystemRoot:
       return try string(guestfs_inspect_get_windows_systemroot(handle, root), "guestfs_inspect_get_windows_systemroot")
+    case .windowsCurrentControlSet:
+      return try string(
+        guestfs_inspect_get_windows_current_control_set(handle, root), "guestfs_inspect_get_windows_current_control_set")
+    case .productVariant:
+      return try string(guestfs_inspect_get_product_variant(handle, root), "guestfs_inspect_get_product_variant")
     }
   }
 
   /// Inspection string fields.
-  public enum InspectField: Sendable { case type, distro, productName, arch, hostname, packageFormat, packageManagement, osinfo, windowsSystemRoot }
+  public enum InspectField: Sendable { case type, distro, productName, arch, hostname, packageFormat, packageManagement, osinfo, windowsSystemRoot
+    case windowsCurrentControlSet, productVariant
+  }
 
   /// Major and minor version of `root` (`guestfs_inspect_get_major_version`, `_minor_version`).
   public func inspectVersion(root: String) throws -> (major: Int, minor: Int) {

@@ -18,13 +18,32 @@ public final class GuestfsAppliance: GuestAppliance {
     let type = OSType(libguestfs: field(.type))
     var mps: [String: String] = [:]
     for (mp, dev) in try g.inspectMountpoints(root: root) { mps[mp] = dev }
-    return GuestInspection(
+    var result = GuestInspection(
       root: root, osType: type, distro: Distro(field(.distro)), majorVersion: version.major,
       minorVersion: version.minor, productName: field(.productName), arch: Architecture(libguestfs: field(.arch)),
       hostname: field(.hostname), packageFormat: PackageFormat(libguestfs: field(.packageFormat)),
       packageManagement: field(.packageManagement), mountpoints: mps,
       windowsSystemRoot: type == .windows ? try? g.inspectGet(.windowsSystemRoot, root: root) : nil,
       firmware: Self.firmware(mountpoints: mps), osinfo: try? g.inspectGet(.osinfo, root: root))
+    if type == .windows {
+      result.productVariant = try? g.inspectGet(.productVariant, root: root)
+      result.windowsControlSet = try? g.inspectGet(.windowsCurrentControlSet, root: root)
+    }
+    return result
+  }
+
+  public func encryptedVolumes() -> [EncryptedVolume] {
+    // blkid's signature on each partition (and on each disk without partitions); list_filesystems leaves
+    // out what it cannot mount.
+    let parts = (try? g.listPartitions()) ?? []
+    let bare = ((try? g.listDevices()) ?? []).filter { d in !parts.contains { $0.hasPrefix(d) } }
+    return (parts + bare).compactMap { dev in
+      switch try? g.vfsType(dev) {
+      case "BitLocker": return EncryptedVolume(device: dev, kind: .bitlocker)
+      case "crypto_LUKS": return EncryptedVolume(device: dev, kind: .luks)
+      default: return nil
+      }
+    }
   }
 
   /// UEFI when the guest mounts an EFI system partition (`/boot/efi`, `/efi`, `/boot` as a vfat ESP on

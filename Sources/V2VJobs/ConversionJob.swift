@@ -51,6 +51,8 @@ public final class ConversionJob: @unchecked Sendable {
     // A malformed ssh:// URI or SSH option is a usage error, before anything is read.
     try RemoteSources.validate(request.input.locations, options: request.input.ssh)
     if request.input.format == .physical { try SourceDevices.requireReadableDevices(request.input.locations) }
+    // A --virtio-win that does not exist (or is neither a directory nor an ISO) is found before any slow work.
+    if let path = conversion.windows.virtioWin { _ = try VirtioWinSource.locate(option: path, environment: [:]) }
     events.emit(.stage("Reading the source (\(request.input.format.rawValue))"))
     let readDir = URL(fileURLWithPath: conversion.workDirectory).appendingPathComponent("v2v-read-\(UUID().uuidString.prefix(8))").path
     scope.removeOnCancel(readDir)
@@ -60,6 +62,7 @@ public final class ConversionJob: @unchecked Sendable {
     }
     let reader = request.input.format.reader(physical: request.input.physical, workDirectory: readDir)
     conversion.source = try reader.read(request.input.locations)
+    try WindowsPreflight.check(conversion.source, options: conversion.windows)
     // Local disks: refuse live (read-write mounted) or unreadable ones before any slow work.
     try SourceDevices.check(conversion.source.disks)
     // Remote disks: one read-only nbdkit per ssh:// disk, serving it for the whole conversion (the overlays
@@ -76,7 +79,7 @@ public final class ConversionJob: @unchecked Sendable {
     }
     let accelerator = verdict.accelerator
     let pipeline = Pipeline(
-      launcher: GuestfsLauncher(), converterFor: ConverterRegistry().converter(for:),
+      launcher: GuestfsLauncher(), converterFor: ConverterRegistry(windows: conversion.windows).converter(for:),
       writer: makeWriter(accelerator: accelerator, sources: conversion.source.disks),
       renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: accelerator)) }, events: events)
     return try pipeline.run(conversion)

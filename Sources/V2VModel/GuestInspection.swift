@@ -30,6 +30,10 @@ public struct GuestInspection: Sendable, Equatable, Codable {
   public var firmware: Firmware
   /// libosinfo short id as libguestfs reports it (`debian12`, `win2k19`), when it knows one.
   public var osinfo: String?
+  /// `Server` or `Client` for Windows (libguestfs's product variant), nil when unknown.
+  public var productVariant: String?
+  /// The Windows control set in use (`ControlSet002`), for Windows guests.
+  public var windowsControlSet: String?
 
   /// Creates an inspection result.
   public init(
@@ -83,7 +87,7 @@ public struct GuestInspection: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     // `type` is the key docs/convert-json.md documents (libguestfs's word).
     case root, osType = "type", distro, majorVersion, minorVersion, productName, arch, hostname, packageFormat
-    case packageManagement, mountpoints, windowsSystemRoot, firmware, osinfo
+    case packageManagement, mountpoints, windowsSystemRoot, firmware, osinfo, productVariant, windowsControlSet
   }
 }
 

@@ -164,13 +164,17 @@ public struct GuestCapabilities: Sendable, Equatable, Codable {
   public var serialConsole: Bool
   /// Drivers the converter put into the guest's boot path (initramfs modules, Windows boot-start services).
   public var installedDrivers: [String]
+  /// Whether the guest benefits from Hyper-V enlightenments (Windows: relaxed timing, virtual APIC,
+  /// paravirtual spinlocks and the Hyper-V clock).
+  public var hyperv: Bool
 
   /// Creates capabilities; the defaults describe a guest with every virtio driver.
   public init(
     blockBuses: [KVMDiskBus] = [.virtioBlk, .virtioSCSI, .sata], nicModels: [NICModel] = [.virtio, .e1000e],
     video: VideoModel? = nil, virtioRNG: Bool = true, virtioBalloon: Bool = true, clock: ClockOffset = .utc,
-    serialConsole: Bool = false, installedDrivers: [String] = []
+    serialConsole: Bool = false, installedDrivers: [String] = [], hyperv: Bool = false
   ) {
+    self.hyperv = hyperv
     self.blockBuses = blockBuses
     self.nicModels = nicModels
     self.video = video

@@ -38,6 +38,8 @@ public struct TargetVM: Sendable, Equatable, Codable {
   public var sourceOrigin: String?
   /// VM generation ID carried over from the source (UUID form), written as libvirt `<genid>`.
   public var genid: String?
+  /// Hyper-V enlightenments (`<hyperv>` features and the Hyper-V clock): Windows guests.
+  public var hyperv: Bool = false
 
   /// Creates a target.
   public init(

@@ -58,6 +58,12 @@ struct ConvertCommand: ParsableCommand {
   @Flag(help: "Physical: overwrite a target that holds a partition table or filesystem. Never overrides a target in use or too small.")
   var force = false
 
+  @Option(help: "Windows: the virtio-win drivers, an ISO or a directory in its layout (default: $VIRTIO_WIN, then /usr/share/virtio-win).")
+  var virtioWin: String?
+
+  @Flag(help: "Windows: when a virtio disk or network driver is missing, run the guest on SATA disks and an e1000e NIC instead of refusing.")
+  var allowEmulated = false
+
   @Option(help: "Which OS to convert when the disks hold several: single (default), first, or a device like /dev/sda2.")
   var root: String = "single"
 
@@ -109,6 +115,7 @@ struct ConvertCommand: ParsableCommand {
       throw ValidationError("\(grow ? "--grow" : "--force") is only for -o physical")
     }
     if outputConnection != nil && output != .libvirt { throw ValidationError("-oc is only for -o libvirt") }
+    if let v = virtioWin, v.isEmpty { throw ValidationError("--virtio-win: an empty path") }
     guard RootChoice(argument: root) != nil else { throw ValidationError("--root: use single, first or a /dev/ path") }
     if bootTimeout <= 0 { throw ValidationError("--boot-timeout must be positive") }
     if quiet && verbose { throw ValidationError("-q and -v contradict each other; choose one") }
@@ -174,6 +181,7 @@ struct ConvertCommand: ParsableCommand {
     request.overwrite = overwrite
     request.workDirectory = workDir ?? NSTemporaryDirectory()
     request.verbose = verbose
+    request.windows = WindowsOptions(virtioWin: virtioWin, allowEmulated: allowEmulated)
     do {
       request.plan = PlanOptions(
         outputName: outputName, diskFormat: outputFormat, allocation: outputAllocation,

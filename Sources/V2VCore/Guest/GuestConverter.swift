@@ -31,9 +31,16 @@ public struct ConversionContext: Sendable {
   /// appliance's own disk took `sda`). Tools run in the appliance (grub-mkconfig) write these names; the
   /// fix-up maps them to target names. Nil: assume `/dev/sda`, `/dev/sdb`, … in disk order.
   public var applianceDiskNames: [String]?
+  /// A host directory the converter may use for scratch files (hive copies, extracted drivers), removed
+  /// with the conversion's work directory; nil: the converter makes its own temporary one.
+  public var workDirectory: String?
 
   /// Creates a context; the disk name map and target devices follow from the source and the platform.
-  public init(source: SourceVM, platform: TargetPlatform = .kvmDefault, applianceDiskNames: [String]? = nil) {
+  public init(
+    source: SourceVM, platform: TargetPlatform = .kvmDefault, applianceDiskNames: [String]? = nil,
+    workDirectory: String? = nil
+  ) {
+    self.workDirectory = workDirectory
     self.source = source
     self.platform = platform
     self.diskNameMap = DiskNameMap.build(source: source, platform: platform)
@@ -89,6 +96,8 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible {
   case guestCommandFailed(String, String)
   /// The guest cannot be given a bootloader the target's firmware can start.
   case noBootLoader(String)
+  /// No operating system is readable and a volume is encrypted (its device and kind).
+  case encryptedVolume(String, EncryptedVolume.Kind)
 
   public var description: String {
     switch self {
@@ -101,6 +110,11 @@ public enum ConversionError: Error, Equatable, CustomStringConvertible {
         + (bus == "virtio-blk" ? "" : "; try --block-driver virtio-blk")
     case .guestCommandFailed(let what, let why): return "\(what): \(why)"
     case .noBootLoader(let why): return "cannot make the guest bootable: \(why)"
+    case .encryptedVolume(let dev, .bitlocker):
+      return "\(dev) is BitLocker-encrypted, so its operating system cannot be read or converted: in the source "
+        + "Windows, turn BitLocker off for that drive (manage-bde -off C:) and wait until it is fully decrypted, then convert again"
+    case .encryptedVolume(let dev, .luks):
+      return "\(dev) is LUKS-encrypted, so its operating system cannot be read or converted: v2v cannot unlock encrypted volumes; decrypt it in the source first"
     }
   }
 }

@@ -27,9 +27,26 @@ public struct ConversionRequest: Sendable {
   public var plan = PlanOptions()
   /// Verbose appliance and detail output (`-v`).
   public var verbose = false
+  /// Where Windows drivers come from, and what to do when they are missing.
+  public var windows = WindowsOptions()
 
   /// Creates a request for `source`.
   public init(source: SourceVM) { self.source = source }
+}
+
+/// Windows conversion choices (`--virtio-win`, `--allow-emulated`).
+public struct WindowsOptions: Sendable, Equatable {
+  /// A virtio-win directory or ISO (`--virtio-win`); nil: `VIRTIO_WIN`, then the distribution's usual places.
+  public var virtioWin: String?
+  /// When a virtio driver the guest needs is missing, settle on emulated devices (SATA disks, e1000e NICs)
+  /// with a warning instead of refusing (`--allow-emulated`).
+  public var allowEmulated = false
+
+  /// Creates options.
+  public init(virtioWin: String? = nil, allowEmulated: Bool = false) {
+    self.virtioWin = virtioWin
+    self.allowEmulated = allowEmulated
+  }
 }
 
 /// What a conversion did, for the summary and `--json`.

@@ -70,6 +70,34 @@ public protocol GuestAppliance: GuestSession {
   func trim() -> [String]
   /// Unmounts, syncs and stops the appliance.
   func close() throws
+  /// Encrypted volumes on the disks (BitLocker, LUKS): inspection cannot see inside them.
+  func encryptedVolumes() -> [EncryptedVolume]
+}
+
+extension GuestAppliance {
+  /// None, unless the appliance can tell.
+  public func encryptedVolumes() -> [EncryptedVolume] { [] }
+}
+
+/// A volume v2v cannot read because it is encrypted.
+public struct EncryptedVolume: Sendable, Equatable {
+  /// Kinds of encryption recognised by their on-disk signature.
+  public enum Kind: String, Sendable, Equatable {
+    /// Windows BitLocker (`-FVE-FS-`).
+    case bitlocker = "BitLocker"
+    /// Linux LUKS.
+    case luks = "LUKS"
+  }
+  /// The appliance's device name (`/dev/sda2`).
+  public var device: String
+  /// Which encryption.
+  public var kind: Kind
+
+  /// Creates a description.
+  public init(device: String, kind: Kind) {
+    self.device = device
+    self.kind = kind
+  }
 }
 
 /// Starts appliances.

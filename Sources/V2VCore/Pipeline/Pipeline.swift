@@ -83,7 +83,13 @@ public struct Pipeline {
 
     // 4. Inspect, then plan the guest's changes for the platform.
     clock.begin("Inspecting the guest")
-    let root = try request.rootChoice.choose(from: try appliance.roots())
+    let roots = try appliance.roots()
+    let encrypted = appliance.encryptedVolumes()
+    if roots.isEmpty, let locked = encrypted.first { throw ConversionError.encryptedVolume(locked.device, locked.kind) }
+    for v in encrypted {
+      warnings.append("\(v.device) is \(v.kind.rawValue)-encrypted: it is copied as it is; the converted machine needs its recovery key or passphrase to open it")
+    }
+    let root = try request.rootChoice.choose(from: roots)
     var inspection = try appliance.inspect(root: root)
     inspection.mountpoints = DiskNameMap.applianceMountpoints(inspection.mountpoints, source: request.source)
     events.emit(
@@ -114,7 +120,8 @@ public struct Pipeline {
     let kernelNames = appliance.kernelDiskNames(diskCount: diskCount, inspection: inspection)
     let context = ConversionContext(
       source: request.source, platform: request.platform,
-      applianceDiskNames: kernelNames.enumerated().map { i, n in n ?? "/dev/sd\(DeviceNames.letters(i))" })
+      applianceDiskNames: kernelNames.enumerated().map { i, n in n ?? "/dev/sd\(DeviceNames.letters(i))" },
+      workDirectory: work)
     events.emit(.detail("appliance disk names: \(context.applianceDiskNames!.joined(separator: ", "))"))
     events.emit(.detail("disk name map: \(DeviceNameRewriter.describe(context.diskNameMap))"))
     var report = try converter.plan(session: appliance, inspection: inspection, context: context)
@@ -188,7 +195,10 @@ public struct Pipeline {
     // 8. Prove it boots, on the bus it was settled on.
     var boot: BootResult?
     var extraStarts = 0
-    if request.verifyBoot {
+    if request.verifyBoot && inspection.osType == .windows {
+      // Windows shows neither a serial console nor a filesystem v2v can read back for proof of a boot.
+      warnings.append("--verify-boot is not available for Windows guests: the converted guest was not booted")
+    } else if request.verifyBoot {
       let bus = target.disks.first.map { KVMDiskBus(libvirtBus: $0.bus)?.rawValue ?? $0.bus.rawValue } ?? "-"
       clock.begin("Verifying the guest boots (\(bus), \(request.accelerator.rawValue.uppercased()))")
       let (result, starts) = try BootVerifier(checker: bootChecker, launcher: launcher, events: events).verify(

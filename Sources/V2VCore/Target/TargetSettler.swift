@@ -79,6 +79,7 @@ public enum TargetSettler {
     for i in t.nics.indices { t.nics[i].model = nic }
 
     if let v = capabilities.video { t.video = v }
+    t.hyperv = capabilities.hyperv
     t.clock = capabilities.clock
     t.virtioRNG = capabilities.virtioRNG
     t.memoryBalloon = capabilities.virtioBalloon

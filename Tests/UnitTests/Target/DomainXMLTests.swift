@@ -38,6 +38,35 @@ struct DomainXMLTests {
     #expect(problem == nil, "virt-xml-validate rejected \(c.name): \(problem ?? "")")
   }
 
+  @Test("a Windows guest's settled target: Hyper-V enlightenments and clock, local time, USB tablet; schema-valid")
+  func windowsTarget() throws {
+    let planned = try TargetCases.plan(TargetCases.biosSource, TargetCases.options()).target
+    let caps = GuestCapabilities(
+      blockBuses: [.virtioBlk, .sata], nicModels: [.virtio, .e1000e], video: .qxl, virtioRNG: false, virtioBalloon: true,
+      clock: .localtime, installedDrivers: ["viostor"], hyperv: true)
+    let t = TargetSettler.settle(planned, platform: .kvmDefault, capabilities: caps, inspection: nil).target
+    let xml = DomainXML.string(for: t)
+    for piece in [
+      "<hyperv mode='custom'>", "<relaxed state='on'/>", "<vapic state='on'/>", "<spinlocks state='on' retries='8191'/>",
+      "<timer name='hypervclock' present='yes'/>", "<clock offset='localtime'>", "<input type='tablet' bus='usb'/>",
+      "<model type='qxl'/>",
+    ] {
+      #expect(xml.contains(piece), "missing \(piece)")
+    }
+    #expect(!xml.contains("<rng"))
+    #expect(try TargetGolden.validate(xml) == nil)
+    // No viostor: the same guest settles on SATA, e1000e.
+    let emulated = GuestCapabilities(blockBuses: [.sata], nicModels: [.e1000e], clock: .localtime, hyperv: true)
+    let e = TargetSettler.settle(planned, platform: .kvmDefault, capabilities: emulated, inspection: nil)
+    #expect(e.target.disks.allSatisfy { $0.bus == .sata && $0.dev.hasPrefix("sd") })
+    #expect(e.target.nics.allSatisfy { $0.model == .e1000e })
+    #expect(e.warnings.contains { $0.contains("using sata instead") })
+    // A Linux guest gets none of it.
+    let linux = TargetSettler.settle(planned, platform: .kvmDefault, capabilities: GuestCapabilities(), inspection: nil).target
+    #expect(!DomainXML.string(for: linux).contains("<hyperv"))
+    #expect(!DomainXML.string(for: linux).contains("hypervclock"))
+  }
+
   @Test("every CPU mode and a bare target are schema-valid")
   func cpuModesValidate() throws {
     var target = try TargetCases.plan(TargetCases.uefiSource, TargetCases.options()).target
