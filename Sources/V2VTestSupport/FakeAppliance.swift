@@ -13,6 +13,8 @@ public final class FakeAppliance: GuestAppliance {
   public var inspection: GuestInspection?
   /// Whether `close()` was called.
   public private(set) var closed = false
+  /// What `encryptedVolumes()` returns.
+  public var encrypted: [EncryptedVolume] = []
 
   /// Creates a fake appliance.
   public init(session: FakeGuestSession, roots: [String], inspection: GuestInspection?) {
@@ -29,6 +31,7 @@ public final class FakeAppliance: GuestAppliance {
   public func mount(_ inspection: GuestInspection, readOnly: Bool) throws {}
   public func kernelDiskNames(diskCount: Int, inspection: GuestInspection) -> [String?] { Array(repeating: nil, count: diskCount) }
   public func trim() -> [String] { [] }
+  public func encryptedVolumes() -> [EncryptedVolume] { encrypted }
   public func lastMountTime(device: String) -> Date? { nil }
   public func close() throws { closed = true }
 

@@ -13,7 +13,13 @@ enum Summary {
     if let k = r.conversion.bootKernel { Console.out("  boot kernel: \(k)") }
     let changes = r.conversion.changes
     Console.out("  \(r.dryRun ? "changes it would make" : "changes made"): \(changes.count)")
-    for c in changes { Console.out("    - \(c.summary)  [\(c.reason)]") }
+    for c in changes {
+      Console.out("    - \(c.summary)  [\(c.reason)]")
+      // A dry run shows exactly what a typed operation would do (each registry value).
+      if r.dryRun, case .operation(let op) = c.kind, op.detail.contains("\n") {
+        for line in op.detail.split(separator: "\n") { Console.out("        \(line)") }
+      }
+    }
     if !r.warnings.isEmpty {
       Console.out("  warnings: \(r.warnings.count)")
       for w in r.warnings { Console.out("    ! \(w)") }

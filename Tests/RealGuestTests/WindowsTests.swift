@@ -77,6 +77,7 @@ struct WindowsTests {
     let g = try Appliance.handle(accelerator: .tcg, smp: 1)
     try g.addDrive(try Self.outputDisk(out19), format: "qcow2", readOnly: true)
     try g.addDrive(try Self.outputDisk(out10), format: "raw", readOnly: true)
+    try g.addDrive(vmdk, format: "vmdk", readOnly: true)  // the negative control: the unconverted source
     try g.launch()
     defer { try? g.shutdown() }
 
@@ -127,6 +128,15 @@ struct WindowsTests {
     let sys10 = try Self.hive(g, "/Windows/System32/config/SYSTEM", into: dir.path)
     #expect(try sys10.value(at: ["ControlSet001", "Services", "viostor"], "Start") == .dword(0))
     #expect(try sys10.value(at: ["ControlSet001", "Services", "VMTools"], "Start") == .dword(4))
+    try g.umountAll()
+
+    // Negative control: the same checks on the unconverted source find none of it, so they can fail.
+    try g.mountReadOnly("/dev/sdc1", at: "/")
+    #expect(try !g.isFile("/Windows/System32/drivers/viostor.sys"))
+    let sysSource = try Self.hive(g, "/Windows/System32/config/SYSTEM", into: dir.path)
+    #expect(try sysSource.value(at: viostor, "Start") == nil)
+    #expect(try sysSource.value(at: ["ControlSet002", "Services", "VMTools"], "Start") == .dword(2))
+    #expect(try sysSource.node(["DriverDatabase", "DriverInfFiles", "viostor.inf"]) == nil)
     try g.umountAll()
 
     #expect(try (sha256(vmdk), sha256(ova)) == before, "the sources are untouched")

@@ -133,7 +133,13 @@ public struct Pipeline {
 
     if request.dryRun {
       report.changes = layoutChanges + report.changes
-      for c in report.changes { events.emit(.detail("would: \(c.summary)  (\(c.reason))")) }
+      for c in report.changes {
+        events.emit(.detail("would: \(c.summary)  (\(c.reason))"))
+        // A typed operation's detail says exactly what it does (each registry value, one per line).
+        if case .operation(let op) = c.kind, op.detail.contains("\n") {
+          for line in op.detail.split(separator: "\n") { events.emit(.detail("         \(line)")) }
+        }
+      }
       try appliance.close()
       closed = true
       return result(request, target, inspection, report, warnings + report.warnings, clock, artifacts: [], boot: nil, xml: renderDomain(target))

@@ -141,6 +141,19 @@ struct PipelineTests {
     #expect(rig.appliance.closed)
   }
 
+  @Test("an encrypted volume hiding the OS names itself and what to do; beside a readable OS it is a warning")
+  func encryptedVolumes() throws {
+    let rig = try Rig(roots: [])
+    rig.appliance.encrypted = [EncryptedVolume(device: "/dev/sda2", kind: .bitlocker)]
+    #expect(throws: ConversionError.encryptedVolume("/dev/sda2", .bitlocker)) { try rig.pipeline().run(rig.request()) }
+    #expect("\(ConversionError.encryptedVolume("/dev/sda2", .bitlocker))".contains("manage-bde -off"))
+    #expect(rig.outputFiles.isEmpty)
+    let ok = try Rig()
+    ok.appliance.encrypted = [EncryptedVolume(device: "/dev/sdb1", kind: .luks)]
+    let result = try ok.pipeline().run(ok.request { $0.dryRun = true })
+    #expect(result.warnings.contains { $0.hasPrefix("/dev/sdb1 is LUKS-encrypted") })
+  }
+
   @Test("several roots need --root; --root first and --root DEVICE choose")
   func severalRoots() throws {
     let rig = try Rig(roots: ["/dev/sda1", "/dev/sda2"])

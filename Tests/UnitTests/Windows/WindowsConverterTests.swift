@@ -338,6 +338,20 @@ struct WindowsConverterTests {
     #expect(r.warnings.contains { $0.contains("settings managed by Group Policy") })
   }
 
+  @Test("preflight: a source whose metadata says Windows fails at once without virtio-win, unless --allow-emulated")
+  func preflight() throws {
+    var vm = SourceVM(name: "w", hypervisor: .vmware, disks: [], origin: "t")
+    vm.guestOSHint = "windows2019srv-64"
+    #expect(throws: WindowsConversionError.noVirtioWin) { try WindowsPreflight.check(vm, options: WindowsOptions(), environment: [:]) }
+    try WindowsPreflight.check(vm, options: WindowsOptions(allowEmulated: true), environment: [:])
+    vm.guestOSHint = "debian12-64"
+    try WindowsPreflight.check(vm, options: WindowsOptions(), environment: [:])
+    vm.guestOSHint = "darwin20-64"
+    #expect(!WindowsPreflight.claimsWindows(vm))
+    vm.guestOSHint = "windows9_64Guest"
+    #expect(WindowsPreflight.claimsWindows(vm))
+  }
+
   @Test("Windows onto physical hardware is refused")
   func physicalRefused() throws {
     let g = try WindowsTestGuest(
