@@ -16,6 +16,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // Pure value types: the one vocabulary every stage speaks.
@@ -79,10 +81,17 @@ let package = Package(
       name: "V2VJobs",
       dependencies: ["V2VModel", "V2VReaders", "V2VCore", "V2VGuestfs", "V2VWriters", "V2VConverters"]),
 
+    // Fleets: `v2v batch` plans, scheduler (one `v2v convert --json` child per machine), state, reports.
+    .target(
+      name: "V2VBatch",
+      dependencies: [
+        "V2VModel", "V2VProcess", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
+
     .executableTarget(
       name: "v2v",
       dependencies: [
-        "V2VModel", "V2VReaders", "V2VCore", "V2VGuestfs", "V2VWriters", "V2VJobs", "V2VProcess",
+        "V2VModel", "V2VReaders", "V2VCore", "V2VGuestfs", "V2VWriters", "V2VJobs", "V2VProcess", "V2VBatch",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -95,7 +104,7 @@ let package = Package(
       name: "UnitTests",
       dependencies: [
         "V2VModel", "V2VReaders", "V2VCore", "V2VConverters", "V2VDrivers", "V2VTestSupport", "V2VWriters", "V2VJobs",
-        "V2VProcess", "Hivex",
+        "V2VProcess", "Hivex", "V2VBatch",
       ]),
     // Against the real C libraries (libguestfs appliance, libvirt embed, libxml2).
     .testTarget(

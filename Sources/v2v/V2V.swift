@@ -15,7 +15,7 @@ struct V2V: ParsableCommand {
       `v2v convert` to convert it. Exit codes are listed in docs/exit-codes.md.
       """,
     version: version,
-    subcommands: [DoctorCommand.self, InspectCommand.self, ConvertCommand.self]
+    subcommands: [DoctorCommand.self, InspectCommand.self, ConvertCommand.self, BatchCommand.self]
   )
 
   /// Parses and runs, with every error as ONE `v2v: error: …` line (argument-parser's own usage errors
