@@ -21,7 +21,6 @@ public struct ConverterRegistry {
   public func converter(for inspection: GuestInspection) throws -> GuestConverter {
     if let c = converters.first(where: { $0.handles(inspection) }) { return c }
     switch inspection.family {
-    case .windows: throw ConversionError.unsupportedGuest("Windows conversion is not supported yet")
     case .otherLinux:
       throw ConversionError.unsupportedGuest(
         "Linux distribution '\(inspection.distro)' is not supported (Debian, Ubuntu, RHEL and SUSE families are)")

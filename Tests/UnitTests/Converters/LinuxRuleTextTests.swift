@@ -64,9 +64,8 @@ struct LinuxRuleTextTests {
     }
     #expect(try reg.converter(for: insp("linux", "debian")) is LinuxConverter)
     #expect(try reg.converter(for: insp("linux", "fedora")) is LinuxConverter)
-    #expect(throws: ConversionError.unsupportedGuest("Windows conversion is not supported yet")) {
-      try reg.converter(for: insp("windows", "windows"))
-    }
+    #expect(try reg.converter(for: insp("windows", "windows")) is WindowsConverter)
+    #expect(throws: ConversionError.self) { try reg.converter(for: insp("freebsd", "freebsd")) }
     #expect(throws: ConversionError.self) { try reg.converter(for: insp("linux", "archlinux")) }
     #expect(!LinuxConverter().handles(insp("linux", "gentoo")))
   }
