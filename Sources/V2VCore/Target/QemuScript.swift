@@ -80,7 +80,9 @@ public enum QemuScript {
     if let t = vm.cpuTopology { smp += ",sockets=\(t.sockets),cores=\(t.cores),threads=\(t.threads)" }
     args =
       [
-        "-name " + q(opt(vm.name)), "-machine " + machine, "-cpu \"${V2V_CPU:-\(options.defaultCPU)}\"",
+        "-name " + q(opt(vm.name)), "-machine " + machine,
+        // Windows: the Hyper-V enlightenments the domain XML gives it (qemu accepts them under TCG too).
+        "-cpu \"${V2V_CPU:-\(options.defaultCPU)\(vm.hyperv ? ",hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-time" : "")}\"",
         "-m \((vm.memoryBytes + (1 << 20) - 1) >> 20)", "-smp " + smp, "-uuid " + q(vm.uuid),
       ] + args
     if vm.disks.contains(where: { $0.bus == .scsi }) { args.append("-device virtio-scsi-pci,id=scsi0") }
@@ -111,7 +113,13 @@ public enum QemuScript {
     }
     if vm.virtioRNG { args.append("-device virtio-rng-pci") }
     if vm.memoryBalloon { args.append("-device virtio-balloon-pci") }
-    args += ["-serial mon:stdio -nographic", "\"$@\""]
+    if vm.clock == .localtime { args.append("-rtc base=localtime") }
+    if vm.hyperv {
+      // Windows has no serial console: a tablet and a local VNC display (127.0.0.1:5900) instead.
+      args += ["-device qemu-xhci -device usb-tablet", "-serial mon:stdio -display none -vnc 127.0.0.1:0", "\"$@\""]
+    } else {
+      args += ["-serial mon:stdio -nographic", "\"$@\""]
+    }
     lines.append("exec qemu-system-x86_64 \\")
     for (i, a) in args.enumerated() { lines.append("  " + a + (i == args.count - 1 ? "" : " \\")) }
     return lines.joined(separator: "\n") + "\n"

@@ -53,6 +53,20 @@ struct QemuScriptTests {
     #expect(words.suffix(2) == ["-snapshot", "extra arg"])
   }
 
+  @Test("a Windows target: Hyper-V enlightenments on the CPU, a local-time RTC, a USB tablet and VNC instead of the serial console")
+  func windows() throws {
+    var target = try C.plan(C.biosSource, C.options()).target
+    target.hyperv = true
+    target.clock = .localtime
+    let script = QemuScript.script(for: target)
+    #expect(script.contains("-cpu \"${V2V_CPU:-max,hv-relaxed,hv-vapic,hv-spinlocks=0x1fff,hv-time}\""))
+    #expect(script.contains("-rtc base=localtime"))
+    #expect(script.contains("-device qemu-xhci -device usb-tablet"))
+    #expect(script.contains("-vnc 127.0.0.1:0") && !script.contains("-nographic"))
+    let linux = QemuScript.script(for: try C.plan(C.biosSource, C.options()).target)
+    #expect(!linux.contains("hv-relaxed") && !linux.contains("-rtc") && linux.contains("-nographic"))
+  }
+
   @Test("UEFI: pflash code read-only, a per-guest variable store copied on first run; Secure Boot needs SMM")
   func uefi() throws {
     let target = try C.plan(C.uefiSource, C.options()).target
