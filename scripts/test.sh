@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs v2v's tests on this machine, installing what a fresh Debian 12 needs first (not for `unit`).
-#   scripts/test.sh          all tiers: unit, library (real libguestfs/libvirt/libxml2), real guests (build, convert, boot)
+#   scripts/test.sh          all tiers: unit, library (real libguestfs/libvirt/libxml2), real guests (build, convert, boot),
+#                            as two concurrent test processes (scripts/ci-streams.sh; docs/hacking.md, Tests)
 #   scripts/test.sh unit     the fast tier only (pure Swift, seconds; checks its few host tools, installs nothing)
 #   scripts/test.sh library  unit + the C-library wrappers
 set -euo pipefail
@@ -36,10 +37,14 @@ if [ "$tier" = unit ]; then check_unit_host; else bash scripts/setup-host.sh; fi
 # builder's guestfish reads these.
 export LIBGUESTFS_BACKEND=direct
 
+# V2V_SCRATCH_PATH: build somewhere else than .build (a second checkout's or engineer's build beside this one).
+scratch=(--scratch-path "${V2V_SCRATCH_PATH:-.build}")
+export V2V_SCRATCH_PATH=${V2V_SCRATCH_PATH:-.build}
+
 start=$(date +%s)
 echo "== build ($(swift --version 2>&1 | head -1))"
-swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Planning|Merging)' || true
-swift build --build-tests >/dev/null  # fail here (with status) if the build failed
+swift build --build-tests "${scratch[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Planning|Merging)' || true
+swift build --build-tests "${scratch[@]}" >/dev/null  # fail here (with status) if the build failed
 
 case "$tier" in
   unit) filter=(--filter UnitTests) ;;
@@ -49,8 +54,14 @@ case "$tier" in
 esac
 echo "== test ($tier), build took $(( $(date +%s) - start )) s"
 set +e
-swift test --skip-build --no-parallel "${filter[@]}" 2>&1 | grep --line-buffered -vE '^(◇|↳ //)'
-status=${PIPESTATUS[0]}
+if [ "$tier" = all ]; then
+  # Two concurrent streams of the test bundle, each serial inside (scripts/ci-streams.sh says which runs where).
+  bash scripts/ci-streams.sh
+  status=$?
+else
+  swift test "${scratch[@]}" --skip-build --no-parallel "${filter[@]}" 2>&1 | grep --line-buffered -vE '^(◇|↳ //)'
+  status=${PIPESTATUS[0]}
+fi
 set -e
 echo "== done in $(( $(date +%s) - start )) s (status $status)"
 exit "$status"
