@@ -29,9 +29,9 @@ cd "$(dirname "$0")/.."
 A_FAST='^(UnitTests|LibraryTests)\.'
 A_WINDOWS='^RealGuestTests\.[A-Za-z]*Windows[A-Za-z]*/'
 A_REAL='^RealGuestTests\.(XenPhysicalTests|RigTests|PhysicalRemoteTests)/'
-# Windows before Xen: it needs no Debian tree, so stream A reaches the Xen fixtures after stream B built
-# the tree. `maybe`: the Windows real-guest suite may not exist yet.
-DEFAULT_A="test $A_FAST;maybe $A_WINDOWS;test $A_REAL"
+# Windows (RealGuestTests.WindowsTests) before Xen: it needs no Debian tree (Fixtures/windows/build.sh),
+# so stream A reaches the Xen fixtures after stream B built the tree.
+DEFAULT_A="test $A_FAST;test $A_WINDOWS;test $A_REAL"
 # The tree first: stream A's Xen fixtures need it too and wait for it (rootfs-debootstrap.sh flocks per
 # tree), which they reach only after unit + library (+ Windows, which needs no tree).
 DEFAULT_B="sh bash Fixtures/build-fixture.sh --rootfs-only vmware-debian12-bios >/dev/null;rest $A_FAST|$A_WINDOWS|$A_REAL"
