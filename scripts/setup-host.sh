@@ -63,3 +63,4 @@ done
 if ! getent passwd libvirt-qemu >/dev/null; then
   echo "setup-host: warning: user libvirt-qemu missing (libvirt-daemon-system should create it)" >&2
 fi
+kubernetes-validate --version >/dev/null 2>&1 || pip install -q kubernetes-validate  # validates `v2v batch emit kubernetes` manifests offline in the tests (PyPI)

@@ -53,12 +53,20 @@ public struct BatchReport {
     return d.isEmpty ? nil : d.reduce(0, +) / Double(d.count)
   }
 
-  /// Per wave: machines, those not yet succeeded, and the seconds they should take at the measured rate.
-  public var waveEstimates: [(wave: Int, machines: Int, remaining: Int, estimatedSeconds: Double?)] {
+  /// Whether a rerun leaves this machine alone: it succeeded, or failed deterministically (class 3-8, 64;
+  /// only `--retry-failed` tries those again).
+  static func finished(_ r: MachineRecord) -> Bool {
+    r.status == .succeeded || (r.status == .failed && r.errorClass.map { ExitVerdict(exitCode: $0) == .deterministic } == true)
+  }
+
+  /// Per wave: machines, those a run still has to convert (not finished), the deterministic failures, and the
+  /// seconds the remaining ones should take at the measured rate.
+  public var waveEstimates: [(wave: Int, machines: Int, remaining: Int, failed: Int, estimatedSeconds: Double?)] {
     plan.waves.map { w in
       let inWave = records.filter { $0.wave == w }
-      let remaining = inWave.filter { $0.status != .succeeded }.count
-      return (w, inWave.count, remaining, machinesPerSecond.map { Double(remaining) / $0 })
+      let remaining = inWave.filter { !Self.finished($0) }.count
+      let failed = inWave.filter { $0.status == .failed && Self.finished($0) }.count
+      return (w, inWave.count, remaining, failed, machinesPerSecond.map { Double(remaining) / $0 })
     }
   }
 
@@ -99,7 +107,7 @@ public struct BatchReport {
       ] as [String: Any],
       "waves": waveEstimates.map { w in
         [
-          "wave": w.wave, "machines": w.machines, "remaining": w.remaining,
+          "wave": w.wave, "machines": w.machines, "remaining": w.remaining, "failed": w.failed,
           "estimatedSeconds": w.estimatedSeconds.map(Self.round) ?? NSNull(),
         ] as [String: Any]
       },
@@ -138,8 +146,11 @@ public struct BatchReport {
     } else {
       lines.append("throughput: not measured yet (no machine has succeeded)")
     }
-    for w in waveEstimates where w.remaining > 0 {
-      lines.append("wave \(w.wave): \(w.remaining) of \(w.machines) to go" + (w.estimatedSeconds.map { ", about \(Self.duration($0))" } ?? ""))
+    for w in waveEstimates where w.remaining > 0 || w.failed > 0 {
+      var line = "wave \(w.wave): \(w.remaining) of \(w.machines) to go"
+      if w.remaining > 0, let e = w.estimatedSeconds { line += ", about \(Self.duration(e))" }
+      if w.failed > 0 { line += "; \(w.failed) failed for good (fix the cause, then `v2v batch run --retry-failed`)" }
+      lines.append(line)
     }
     for r in records where r.status == .failed {
       lines.append("failed: \(r.name) (class \(r.errorClass ?? 1), \(r.attempts) attempt(s)): \(r.errorMessage ?? "")")
@@ -161,16 +172,47 @@ public struct BatchReport {
   }
 
   /// `status --json`: one object per machine.
-  public var statusJSON: String {
+  public var statusJSON: String { statusJSON(pretty: true) }
+
+  /// Whether a run is still at work on the plan: a `v2v batch run` holds its lock, or a machine is running
+  /// in a pod (its `--index` record says `running`), or a child a killed run left behind still runs here.
+  /// A run killed outright leaves its rows `running` with no child and no lock holder: over, until a rerun.
+  public var runActive: Bool {
+    if BatchLock.isHeld(path: plan.stem + ".state.lock") { return true }
+    return records.contains { r in
+      guard r.status == .running else { return false }
+      if ResultRecords.read(directory: plan.resultsDirectory, name: r.name)?.status == .running { return true }
+      return r.history.last.map { $0.endedAt == nil && Orphans.alive($0) } ?? false
+    }
+  }
+
+  /// `status --json` (one line per refresh with `--watch`).
+  public func statusJSON(pretty: Bool) -> String {
     let list: [[String: Any]] = records.map { r in
       [
         "name": r.name, "wave": r.wave, "status": r.status.rawValue, "phase": r.phase.map { $0 as Any } ?? NSNull(),
         "elapsed": elapsed(r).map(Self.round) ?? NSNull(), "attempts": r.attempts,
       ]
     }
-    let data = try! JSONSerialization.data(withJSONObject: list, options: [.prettyPrinted, .sortedKeys])
+    let data = try! JSONSerialization.data(withJSONObject: list, options: pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys])
     return String(decoding: data, as: UTF8.self)
   }
+
+  /// `3/5 done: 2 succeeded, 1 failed, 1 running, 1 pending` (the head line of `status --watch`).
+  public var progressLine: String {
+    "\(count(.succeeded) + count(.failed))/\(records.count) done: \(count(.succeeded)) succeeded, \(count(.failed)) failed, "
+      + "\(count(.running)) running, \(count(.pending)) pending"
+  }
+
+  /// `HH:MM:SS`, local time.
+  public static func clock(_ t: Double) -> String {
+    let f = DateFormatter()
+    f.dateFormat = "HH:mm:ss"
+    return f.string(from: Date(timeIntervalSince1970: t))
+  }
+
+  /// A number of seconds without a useless `.0`.
+  public static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
 
   static func round(_ x: Double) -> Double { (x * 10).rounded() / 10 }
 

@@ -25,6 +25,9 @@ public struct RunOptions: Sendable {
   public var pollInterval: Double = 0.1
   /// Seconds a child gets to clean up after SIGTERM before SIGKILL.
   public var stopGrace: Double = 30
+  /// `--retry-failed`: on a rerun, also convert again the machines that failed deterministically (after the
+  /// cause was fixed). Without it a rerun leaves them failed: they would fail the same way again.
+  public var retryFailed = false
 
   public init(binary: String = CommandLine.arguments[0], wave: Int? = nil, index: Int? = nil) {
     self.binary = binary
@@ -37,7 +40,7 @@ public struct RunOptions: Sendable {
 public struct RunSummary: Sendable {
   /// The selected machines' records at the end, in plan order.
   public var records: [MachineRecord]
-  /// Machines skipped because an earlier run converted them.
+  /// Machines skipped because an earlier run finished them (succeeded, or failed deterministically).
   public var skipped: [String]
   /// Whether the run was stopped (SIGINT/SIGTERM) before it finished.
   public var interrupted: Bool
@@ -157,6 +160,13 @@ public final class BatchRunner: @unchecked Sendable {
       if merged[m.name]?.status == .succeeded || r.status == .succeeded {
         skipped.append(m.name)
         records[m.name] = merged[m.name]?.status == .succeeded ? merged[m.name]! : r
+        continue
+      }
+      // A deterministic failure is finished too: trying it again would fail the same way (and redo its
+      // slow work). Transient failures that ran out of retries get a fresh budget; `--retry-failed` also
+      // retries the deterministic ones (after the cause was fixed).
+      if r.status == .failed, !options.retryFailed, let c = r.errorClass, ExitVerdict(exitCode: c) == .deterministic {
+        skipped.append(m.name)
         continue
       }
       if r.status == .running {
@@ -428,6 +438,13 @@ enum Orphans {
     // It was re-parented to init (or a subreaper), which reaps it; wait until it is gone.
     let gone = Date().addingTimeInterval(5)
     while startTime(pid: pid) == start && !isZombie(pid) && Date() < gone { usleep(50_000) }
+  }
+
+  /// Whether the child of `attempt` still runs here (same pid, same start time). An `--index` record
+  /// written on another node names a pid of that node: not known here, so taken as alive.
+  static func alive(_ attempt: AttemptRecord) -> Bool {
+    guard let pid = attempt.pid, let start = attempt.pidStart else { return true }
+    return startTime(pid: pid) == start && !isZombie(pid)
   }
 
   static func isZombie(_ pid: Int32) -> Bool {

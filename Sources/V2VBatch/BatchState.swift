@@ -264,4 +264,16 @@ public final class BatchLock {
   }
 
   deinit { close(fd) }
+
+  /// Whether a `v2v batch run` holds the lock at `path` now (a shared `flock` probe; never blocks).
+  public static func isHeld(path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+      _ = flock(fd, LOCK_UN)
+      return false
+    }
+    return errno == EWOULDBLOCK
+  }
 }

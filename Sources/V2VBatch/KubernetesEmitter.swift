@@ -23,12 +23,33 @@ public struct KubernetesEmitter {
     public var stateClaim = "v2v-batch-state"
     public var sourcesClaim = "v2v-sources"
     public var outputsClaim = "v2v-outputs"
-    /// Per-pod resources: a conversion's peak is one libguestfs appliance (~1.3 GiB with its qemu) plus
-    /// qemu-img; the boot test adds a guest (its memory).
+    /// Per-pod resources. nil memory: sized from the measured peak (``Sizing``), raised for a wave with
+    /// `verifyBoot` machines (the boot test's guest).
     public var cpuRequest = "1"
-    public var memoryRequest = "2Gi"
-    public var memoryLimit = "4Gi"
+    public var memoryRequest: String?
+    public var memoryLimit: String?
     public init() {}
+  }
+
+  /// Pod memory, from measurement rather than guesses.
+  public enum Sizing {
+    /// The largest RSS of one conversion (its `v2v convert` and every descendant: the libguestfs appliance's
+    /// qemu under TCG, qemu-img, nbdkit), sampled every 0.2 s by Benchmarks/batch-throughput.sh on the 2-core
+    /// Debian 12 test host on 2026-12-02: 1082 MiB (phony Server 2019, 8 conversions at concurrency 1 and 2;
+    /// the appliance's qemu is most of it). docs/batch.md, "Throughput".
+    public static let measuredConversionPeakMiB = 1082
+    /// The boot test's guest gets its own memory, capped at 2 GiB (BootVerifier), plus qemu's own; it runs
+    /// after the appliance is gone, so a `verifyBoot` pod needs the larger of the two, not their sum.
+    public static let bootTestPeakMiB = 2048 + 256
+    /// Request: the peak plus a quarter (sampling misses short peaks; page cache of the copy), in 256 MiB
+    /// steps. Limit: twice the request, so a bigger guest's appliance work is throttled, not OOM-killed.
+    public static func request(verifyBoot: Bool) -> Int {
+      let peak = max(measuredConversionPeakMiB, verifyBoot ? bootTestPeakMiB : 0)
+      return (peak + peak / 4 + 255) / 256 * 256
+    }
+    public static func limit(verifyBoot: Bool) -> Int { 2 * request(verifyBoot: verifyBoot) }
+    /// `1536Mi`, or `2Gi` when whole.
+    public static func quantity(_ mib: Int) -> String { mib % 1024 == 0 ? "\(mib / 1024)Gi" : "\(mib)Mi" }
   }
 
   public let plan: BatchPlan
@@ -109,6 +130,7 @@ public struct KubernetesEmitter {
 
   func job(wave: Int) -> [String: Any] {
     let count = plan.machines.filter { $0.wave == wave }.count
+    let boots = plan.machines.contains { $0.wave == wave && $0.verifyBoot }
     let script = """
       set -e
       tmp="\(podPlanPath).$$.tmp"
@@ -130,8 +152,8 @@ public struct KubernetesEmitter {
       "args": [script],
       "env": [["name": "LIBGUESTFS_BACKEND", "value": "direct"], ["name": "TMPDIR", "value": "/work"]],
       "resources": [
-        "requests": ["cpu": settings.cpuRequest, "memory": settings.memoryRequest],
-        "limits": ["memory": settings.memoryLimit],
+        "requests": ["cpu": settings.cpuRequest, "memory": settings.memoryRequest ?? Sizing.quantity(Sizing.request(verifyBoot: boots))],
+        "limits": ["memory": settings.memoryLimit ?? Sizing.quantity(Sizing.limit(verifyBoot: boots))],
       ],
       "volumeMounts": mounts + [["name": "work", "mountPath": "/work"]],
     ]

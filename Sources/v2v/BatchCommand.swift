@@ -51,10 +51,14 @@ struct BatchRunCommand: ParsableCommand {
 
   @Flag(name: .shortAndLong, help: "Print only the summary.") var quiet = false
 
+  @Flag(help: "Also convert again the machines that failed deterministically (class 3-8, 64) in an earlier run; without it a rerun leaves them failed.")
+  var retryFailed = false
+
   func run() throws {
     let plan = try loadPlan(self.plan)
     var options = RunOptions(binary: converter ?? Self.ownBinary(), wave: wave, index: index)
     options.stopGrace = 30
+    options.retryFailed = retryFailed
     let runner = BatchRunner(plan: plan, options: options)
     let quiet = self.quiet
     runner.log = { line in if !quiet { Console.err("v2v batch: " + line) } }
@@ -98,13 +102,40 @@ struct BatchStatusCommand: ParsableCommand {
     commandName: "status", abstract: "Show each machine's status, phase, elapsed time and attempts.")
 
   @Argument(help: "The plan (YAML).") var plan: String
-  @Flag(help: "One JSON array.") var json = false
+  @Flag(help: "One JSON array (with --watch: one array per line, per refresh).") var json = false
+  @Flag(help: "Refresh every --interval seconds until the run ends (a terminal is redrawn in place).") var watch = false
+  @Option(help: "Seconds between refreshes with --watch.") var interval: Double = 2
+
+  func validate() throws {
+    if interval < 0.1 { throw ValidationError("--interval must be at least 0.1 seconds") }
+  }
 
   func run() throws {
     let plan = try loadPlan(self.plan)
-    let report: BatchReport
-    do { report = try BatchReport.load(plan) } catch { throw fail("\(plan.statePath): \(error)", .failure) }
-    Console.out(json ? report.statusJSON : report.table)
+    func load() throws -> BatchReport {
+      do { return try BatchReport.load(plan) } catch { throw fail("\(plan.statePath): \(error)", .failure) }
+    }
+    guard watch else {
+      let report = try load()
+      Console.out(json ? report.statusJSON : report.table)
+      return
+    }
+    // Live: redraw until no run is at work on the plan any more (then one last, final table). A terminal gets
+    // the screen cleared and redrawn in place; a pipe or file gets each table after a time line.
+    let tty = isatty(STDOUT_FILENO) == 1 && !json
+    while true {
+      let report = try load()
+      let active = report.runActive
+      if json {
+        Console.out(report.statusJSON(pretty: false))
+      } else {
+        let head = "\(BatchReport.clock(report.now))  \(report.progressLine)"
+          + (active ? "  (every \(BatchReport.seconds(interval)) s; Ctrl-C to stop watching)" : "  (no run is active)")
+        Console.out((tty ? "\u{1B}[H\u{1B}[2J" : "") + head + "\n" + report.table + (tty ? "" : "\n"))
+      }
+      if !active { return }
+      Thread.sleep(forTimeInterval: interval)
+    }
   }
 }
 
@@ -154,8 +185,9 @@ struct BatchEmitCommand: ParsableCommand {
   @Option(help: "PersistentVolumeClaim shared by the pods: the plan copy and PLAN.results/.") var stateClaim = "v2v-batch-state"
   @Option(help: "PersistentVolumeClaim holding the sources (mounted read-only at their common folder).") var sourcesClaim = "v2v-sources"
   @Option(help: "PersistentVolumeClaim for file outputs (mounted at each outputStorage).") var outputsClaim = "v2v-outputs"
-  @Option(help: "Memory request per pod.") var memory = "2Gi"
-  @Option(help: "Memory limit per pod.") var memoryLimit = "4Gi"
+  @Option(help: "Memory request per pod (default: from the measured conversion peak, more for a wave that boot-tests; docs/batch.md).")
+  var memory: String?
+  @Option(help: "Memory limit per pod (default: twice the default request).") var memoryLimit: String?
   @Option(help: "CPU request per pod.") var cpu = "1"
 
   func run() throws {

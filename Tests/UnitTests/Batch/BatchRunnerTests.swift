@@ -86,12 +86,23 @@ struct BatchRunnerTests {
     #expect(summary.text.contains("noos: error class 5 after 1 attempt(s): fake failure 5 of noos (attempt 1)"))
     #expect(log.all.contains { $0.contains("noos: failed (exit 5, not retried)") })
 
-    // A rerun skips what succeeded and tries the failed ones again (with a fresh retry budget).
+    // A rerun skips what is finished (succeeded, or failed deterministically) and tries the transient
+    // failures again (with a fresh retry budget).
     let (again, _) = box.runner(plan)
     let second = try again.run()
-    #expect(Set(second.skipped) == ["good", "flaky"])
+    #expect(Set(second.skipped) == ["good", "flaky", "noos", "boot"])
     #expect(FakeConverter.attempts("good", outputDir: box.out) == 1)
+    #expect(FakeConverter.attempts("noos", outputDir: box.out) == 1)
+    #expect(FakeConverter.attempts("down", outputDir: box.out) == 6)
+    #expect(second.exitCode == 1)
+    #expect(second.text.contains("noos: error class 5 after 1 attempt(s)"))
+    // --retry-failed: the deterministic failures too (their cause may have been fixed).
+    var o = again.options
+    o.retryFailed = true
+    let third = try BatchRunner(plan: plan, options: o).run()
+    #expect(Set(third.skipped) == ["good", "flaky"])
     #expect(FakeConverter.attempts("noos", outputDir: box.out) == 2)
+    #expect(FakeConverter.attempts("boot", outputDir: box.out) == 2)
   }
 
   @Test("the run exits with the failed machines' class when they share one")
