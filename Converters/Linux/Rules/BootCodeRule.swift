@@ -18,17 +18,17 @@ struct BootCodeRule: LinuxRule {
 
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
     guard guest.targetFirmware != .uefi else { return }
-    let (disk, bareFilesystem) = Self.bootDisk(guest)
+    let (disk, apiDisk, bareFilesystem) = Self.bootDisk(guest)
     let pv = guest.context.source.paravirtBoot
     let hostBooted = pv?.bootloader != nil || pv?.kernel != nil
     // Physical hardware: always reinstalled for the machine's BIOS (as a restore does), and only where GRUB's
     // core image has room: after the MBR, or in a BIOS boot partition on GPT.
-    if guest.isPhysical, !bareFilesystem, try Self.isGPTWithoutBIOSBootPartition(disk, guest) {
+    if guest.isPhysical, !bareFilesystem, try Self.isGPTWithoutBIOSBootPartition(apiDisk, guest) {
       throw ConversionError.noBootLoader(
         "BIOS firmware on a GPT disk needs a BIOS boot partition (1 MiB, type EF02) for GRUB's core image, and \(disk) has none"
           + (guest.inspection.mountpoints["/boot/efi"] != nil ? "; the guest has an EFI system partition: use --firmware uefi" : "; convert for a UEFI machine or add the partition in the source"))
     }
-    let needed = try guest.isPhysical || hostBooted || Self.bootCodeIsEmpty(disk, guest)
+    let needed = try guest.isPhysical || hostBooted || Self.bootCodeIsEmpty(apiDisk, guest)
     guard needed else { return }
     let why =
       hostBooted
@@ -57,18 +57,31 @@ struct BootCodeRule: LinuxRule {
       summary: "install GRUB boot code on \(target) (\(why))" + (bareFilesystem ? "; block lists: the disk is a bare filesystem" : ""))
   }
 
-  /// The appliance's name of the disk the guest boots from (the disk holding /boot, else /), and whether that
-  /// disk is a bare filesystem rather than a partitioned disk. LVM or RAID roots without a separate /boot
-  /// fall back to the first disk.
-  static func bootDisk(_ guest: LinuxGuest) -> (String, Bool) {
-    let names = guest.context.applianceDiskNames ?? ["/dev/sda"]
-    let device = guest.inspection.mountpoints["/boot"] ?? guest.inspection.mountpoints["/"] ?? names[0]
-    if names.contains(device) { return (device, true) }
-    for d in names where device.hasPrefix(d) {
-      let rest = device.dropFirst(d.count)
-      if !rest.isEmpty, rest.allSatisfy(\.isNumber) { return (d, false) }
+  /// The disk the guest boots from (the disk holding /boot, else /): its appliance KERNEL name (what
+  /// grub-install, run in the appliance, must be given), its libguestfs API name (what device reads take),
+  /// and whether that disk is a bare filesystem rather than a partitioned disk. Inspection names devices by
+  /// API name (`/dev/sda1` = the first disk); the appliance's kernel may call that disk `/dev/sdb`. LVM or
+  /// RAID roots without a separate /boot fall back to the first disk.
+  static func bootDisk(_ guest: LinuxGuest) -> (kernel: String, api: String, bare: Bool) {
+    var names = guest.context.applianceRenames.map(\.from)
+    if names.isEmpty { names = ["/dev/sda"] }
+    func api(_ i: Int) -> String { "/dev/sd" + DeviceNames.letters(i) }
+    func partition(of disk: String, _ device: String) -> Bool {
+      guard device.hasPrefix(disk) else { return false }
+      let rest = device.dropFirst(disk.count)
+      return !rest.isEmpty && rest.allSatisfy(\.isNumber)
     }
-    return (names[0], false)
+    let device = guest.inspection.mountpoints["/boot"] ?? guest.inspection.mountpoints["/"] ?? api(0)
+    for i in names.indices {
+      if device == api(i) { return (names[i], api(i), true) }
+      if partition(of: api(i), device) { return (names[i], api(i), false) }
+    }
+    // A device named by the kernel's name (older callers).
+    for (i, d) in names.enumerated() {
+      if device == d { return (d, api(i), true) }
+      if partition(of: d, device) { return (d, api(i), false) }
+    }
+    return (names[0], api(0), false)
   }
 
   /// Whether `disk` has a GPT without a BIOS boot partition. The partition type GUID

@@ -59,6 +59,13 @@ struct BootRulesTests {
     let parts = Self.xenContext(pv: ParavirtBoot(kernel: "/boot/vmlinuz"), names: ["xvda1", "xvda2"])
     let r1 = try LinuxConverter().plan(session: s, inspection: inspection, context: parts)
     #expect(T.commands(r1.changes).contains(["grub-install", "--target=i386-pc", "--force", "/dev/sda"]), "\(T.commands(r1.changes))")
+    // The appliance's kernel named the disks sdb, sdc (its own disk took sda): inspection still says /dev/sda
+    // (libguestfs's name); it is the same bare filesystem, and grub-install gets the kernel's name.
+    var shifted = parts
+    shifted.applianceDiskNames = ["/dev/sdb", "/dev/sdc"]
+    let r1b = try LinuxConverter().plan(session: s, inspection: inspection, context: shifted)
+    #expect(T.commands(r1b.changes).contains(["grub-install", "--target=i386-pc", "--force", "/dev/sdb"]), "\(T.commands(r1b.changes))")
+    #expect(r1b.changes.contains { $0.summary.hasPrefix("install GRUB boot code on /dev/vda") && $0.summary.contains("block lists") })
 
     // Not host-booted, boot code present: nothing.
     inspection.mountpoints = ["/": "/dev/sda1"]
