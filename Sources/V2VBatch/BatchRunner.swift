@@ -122,6 +122,11 @@ public final class BatchRunner: @unchecked Sendable {
 
   /// Runs the selection to the end (blocking).
   public func run() throws(BatchError) -> RunSummary {
+    // Several conversions at once: each child's libguestfs appliance gets ONE vCPU (V2V_APPLIANCE_SMP=1,
+    // inherited), unless the user set it. Measured on 2 cores under TCG (Benchmarks/batch-throughput.sh,
+    // docs/batch.md): one conversion takes the same 56 s with 1 or 2 vCPUs, and two at once finish 4 machines
+    // in 127 s with 1 vCPU each against 185 s with 2 (the vCPUs fight over the same cores).
+    if plan.concurrency > 1 { setenv("V2V_APPLIANCE_SMP", "1", 0) }
     let selection: [PlanMachine]
     do { selection = try plan.select(wave: options.wave, index: options.index) } catch {
       throw BatchError(.usage, error.description)

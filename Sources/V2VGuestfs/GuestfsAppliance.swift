@@ -208,10 +208,12 @@ public struct GuestfsLauncher: ApplianceLauncher {
   /// Appliance vCPUs.
   public var smp: Int
 
-  /// Creates a launcher.
-  public init(memoryMiB: Int = 1536, smp: Int = 2) {
+  /// Creates a launcher. `smp` nil: `V2V_APPLIANCE_SMP` when set (1-16; `v2v batch` gives its children 1 when
+  /// several convert at once, so that they do not fight over the same cores), else 2.
+  public init(memoryMiB: Int = 1536, smp: Int? = nil) {
     self.memoryMiB = memoryMiB
-    self.smp = smp
+    let env = ProcessInfo.processInfo.environment["V2V_APPLIANCE_SMP"].flatMap { Int($0) }.flatMap { (1...16).contains($0) ? $0 : nil }
+    self.smp = smp ?? env ?? 2
   }
 
   public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {

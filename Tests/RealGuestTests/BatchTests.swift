@@ -108,17 +108,7 @@ struct BatchTests {
     try fm.createSymbolicLink(atPath: root + "/ds-b/" + (deb.vmdk as NSString).lastPathComponent, withDestinationPath: deb.vmdk)
     try fm.copyItem(atPath: try win.field("win10", "ova"), toPath: root + "/ds-b/desk.ova")
     // ds-c: a blank disk with no operating system.
-    let blank = try ProcessRunner.run(["bash", "-c", "qemu-img create -q -f raw '\(root)/ds-c/blank.img' 64M && mkfs.ext4 -q -F '\(root)/ds-c/blank.img'"])
-    #expect(blank.succeeded, "\(blank.stderr)")
-    try """
-      .encoding = "UTF-8"
-      displayName = "blank"
-      memSize = "512"
-      scsi0.present = "TRUE"
-      scsi0.virtualDev = "lsilogic"
-      scsi0:0.present = "TRUE"
-      scsi0:0.fileName = "blank.img"
-      """.write(toFile: root + "/ds-c/blank.vmx", atomically: true, encoding: .utf8)
+    _ = try FailureTests.blankVM(in: root + "/ds-c")  // blank.vmx + blank.img
     // ds-d: the Server 2019 disk as raw, grown to 3 GiB with 2.5 GiB of non-zero data after its only
     // partition (unpartitioned, so neither inspected nor trimmed, but copied): a copy that lasts seconds.
     let big = try ProcessRunner.run(

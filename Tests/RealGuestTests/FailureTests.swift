@@ -10,11 +10,14 @@ import V2VTestSupport
 @Suite("convert failures", .serialized, .offPool)
 struct FailureTests {
   /// A VMX naming a blank 64 MiB disk with an empty ext4 filesystem: no operating system on it.
-  static func blankVM(in dir: TempDir) throws -> (vmx: String, disk: String) {
-    let disk = dir.path + "/blank.img"
+  static func blankVM(in dir: TempDir) throws -> (vmx: String, disk: String) { try blankVM(in: dir.path) }
+
+  /// The same, in the folder `path` (`blank.vmx`, `blank.img`).
+  static func blankVM(in path: String) throws -> (vmx: String, disk: String) {
+    let disk = path + "/blank.img"
     #expect(try ProcessRunner.run(["qemu-img", "create", "-q", "-f", "raw", disk, "64M"]).succeeded)
     #expect(try ProcessRunner.run(["mkfs.ext4", "-q", "-F", disk]).succeeded)
-    let vmx = dir.path + "/blank.vmx"
+    let vmx = path + "/blank.vmx"
     try """
       .encoding = "UTF-8"
       displayName = "blank"

@@ -36,7 +36,7 @@ enum FakeConverter {
     n=$(( $(cat "$cnt" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$cnt"
     IFS=',' read -ra list <<< "$codes"
     if [ "$n" -le "${#list[@]}" ]; then code="${list[$((n-1))]}"; else code="${list[-1]}"; fi
-    echo "START $n $(date +%s.%N)" >> "$os/.fake-$on.trace"
+    echo "START $n $(date +%s.%N) smp=${V2V_APPLIANCE_SMP:-unset}" >> "$os/.fake-$on.trace"
     stage() { printf '{"event":"stage","job":"job-fake","stage":"%s","t":0}\n' "$1"; }
     stage "Reading the source (vmx)"
     printf '{"event":"progress","fraction":0,"job":"job-fake","label":"x","t":0,"totalBytes":1}\n'

@@ -30,6 +30,9 @@ struct BatchRunnerTests {
     #expect(a1.phases.map(\.name) == ["Reading the source (vmx)", "Copying disk 1/1 (1.0 MiB, raw)", "Writing metadata"])
     #expect(a1.outputBytes == 131072)
     #expect(a1.outputs == [box.out + "/a1-sda", box.out + "/a1.xml"])
+    // Two at once: each child's appliance gets one vCPU (measured faster on 2 cores; docs/batch.md).
+    let trace = try String(contentsOfFile: box.out + "/.fake-a1.trace", encoding: .utf8)
+    #expect(trace.contains("smp=1"), "\(trace)")
   }
 
   @Test("the source-host slot is held only while the disks are read: given back at `Writing metadata`")
