@@ -67,7 +67,7 @@ let package = Package(
 
     // Guest-OS converters (Linux families, Windows).
     .target(
-      name: "V2VConverters", dependencies: ["V2VCore", "V2VModel", "V2VDrivers", "Hivex", "V2VProcess"],
+      name: "V2VConverters", dependencies: ["V2VCore", "V2VModel", "V2VDrivers", "Hivex", "V2VProcess", .product(name: "Yams", package: "Yams")],
       path: "Converters"),
 
     // Where our types meet libguestfs.
