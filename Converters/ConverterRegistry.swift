@@ -11,9 +11,10 @@ public struct ConverterRegistry {
     self.converters = converters
   }
 
-  /// Every converter, Windows with `windows` options (`--virtio-win`, `--allow-emulated`).
-  public init(windows: WindowsOptions) {
-    self.converters = [LinuxConverter(), WindowsConverter(options: windows)]
+  /// Every converter, Windows with `windows` options (`--virtio-win`, `--allow-emulated`), Linux with `linux`
+  /// options (`--nic-names`, `--mac`, `--missing-mounts`).
+  public init(windows: WindowsOptions, linux: LinuxOptions = LinuxOptions()) {
+    self.converters = [LinuxConverter(options: linux), WindowsConverter(options: windows)]
   }
 
   /// The first converter that handles `inspection`; throws ``ConversionError/unsupportedGuest(_:)`` when none

@@ -20,13 +20,16 @@ import V2VModel
 public struct LinuxConverter: GuestConverter {
   /// The rules, in the order they are planned and applied.
   let rules: [LinuxRule] = [
-    KernelChoiceRule(), DeviceNameRule(), StableDeviceNamesRule(), SerialConsoleRule(), HardwareBootRule(),
-    PersistentNetRulesRule(), XorgDriverRule(), SELinuxRelabelRule(), HypervisorToolsRule(), InitramfsRule(), BootCodeRule(), RemovableBootPathRule(), BootLoaderRule(),
+    KernelChoiceRule(), DeviceNameRule(), StableDeviceNamesRule(), MountTableRule(), SerialConsoleRule(), HardwareBootRule(),
+    PersistentNetRulesRule(), NetworkPinRule(), XorgDriverRule(), SELinuxRelabelRule(), HypervisorToolsRule(), InitramfsRule(), BootCodeRule(), RemovableBootPathRule(), BootLoaderRule(),
     NetworkNamingWarningRule(),
   ]
 
+  /// The user's Linux choices (`--nic-names`, `--mac`, `--missing-mounts`).
+  public let options: LinuxOptions
+
   /// Creates the converter.
-  public init() {}
+  public init(options: LinuxOptions = LinuxOptions()) { self.options = options }
 
   /// Linux guests of the Debian, Red Hat and SUSE families.
   public func handles(_ inspection: GuestInspection) -> Bool {
@@ -40,7 +43,7 @@ public struct LinuxConverter: GuestConverter {
     guard handles(inspection), let traits = LinuxFamilyTraits.table[inspection.family] else {
       throw ConversionError.unsupportedGuest("\(inspection.osType.rawValue) \(inspection.distro) (no Linux converter for it)")
     }
-    let guest = LinuxGuest(session: session, inspection: inspection, context: context, traits: traits)
+    let guest = LinuxGuest(session: session, inspection: inspection, context: context, traits: traits, options: options)
     let plan = LinuxPlan(session: session)
     for rule in rules { try rule.apply(to: plan, guest: guest) }
     plan.report.capabilities = Self.capabilities(kernel: plan.kernel, guest: guest)

@@ -12,6 +12,8 @@ struct LinuxGuest {
   let context: ConversionContext
   /// The facts of the guest's family.
   let traits: LinuxFamilyTraits
+  /// The user's Linux choices.
+  var options = LinuxOptions()
 
   /// Where programs are looked for, in order.
   static let binDirectories = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]

@@ -79,7 +79,7 @@ public final class ConversionJob: @unchecked Sendable {
     }
     let accelerator = verdict.accelerator
     let pipeline = Pipeline(
-      launcher: GuestfsLauncher(), converterFor: ConverterRegistry(windows: conversion.windows).converter(for:),
+      launcher: GuestfsLauncher(), converterFor: ConverterRegistry(windows: conversion.windows, linux: conversion.linux).converter(for:),
       writer: makeWriter(accelerator: accelerator, sources: conversion.source.disks),
       renderDomain: { DomainXML.string(for: $0, options: .init(accelerator: accelerator)) }, events: events)
     return try pipeline.run(conversion)

@@ -64,6 +64,23 @@ struct ConvertCommand: ParsableCommand {
   @Flag(help: "Windows: when a virtio disk or network driver is missing, run the guest on SATA disks and an e1000e NIC instead of refusing.")
   var allowEmulated = false
 
+  @Option(
+    help: """
+      Linux: pin (default) keeps each NIC's old interface name (ens192, eth0) on its MAC address so the guest's \
+      network configuration applies unchanged; leave changes nothing and warns.
+      """)
+  var nicNames: LinuxOptions.NICNames = .pin
+
+  @Option(help: "Linux: the NIC with source MAC OLD has MAC NEW on the target (V2P onto a machine's own NICs): OLD:NEW or OLD=NEW. Repeatable.")
+  var mac: [String] = []
+
+  @Option(
+    help: """
+      Linux: an fstab, crypttab or swap entry whose device is on none of the converted disks: warn (default), \
+      nofail (add the nofail option so the boot goes on) or comment (comment the entry out).
+      """)
+  var missingMounts: LinuxOptions.MissingMounts = .warn
+
   @Option(help: "Which OS to convert when the disks hold several: single (default), first, or a device like /dev/sda2.")
   var root: String = "single"
 
@@ -116,6 +133,13 @@ struct ConvertCommand: ParsableCommand {
     }
     if outputConnection != nil && output != .libvirt { throw ValidationError("-oc is only for -o libvirt") }
     if let v = virtioWin, v.isEmpty { throw ValidationError("--virtio-win: an empty path") }
+    var olds = Set<String>()
+    for m in mac {
+      guard let pair = LinuxOptions.parseMACMapping(m) else {
+        throw ValidationError("--mac '\(m)': use OLD:NEW or OLD=NEW, two MAC addresses (00:50:56:aa:bb:cc:52:54:00:12:34:56)")
+      }
+      guard olds.insert(pair.old).inserted else { throw ValidationError("--mac: \(pair.old) is mapped twice") }
+    }
     guard RootChoice(argument: root) != nil else { throw ValidationError("--root: use single, first or a /dev/ path") }
     if bootTimeout <= 0 { throw ValidationError("--boot-timeout must be positive") }
     if quiet && verbose { throw ValidationError("-q and -v contradict each other; choose one") }
@@ -161,7 +185,6 @@ struct ConvertCommand: ParsableCommand {
     } catch {
       throw fail(error.message, error.exitClass)
     }
-    for w in result.warnings { sink.emit(.warning(w), job: job.id) }
     if let r = sink as? JSONReporter { r.result(result) } else { Summary.print(result, seconds: Date().timeIntervalSince(started)) }
     if let boot = result.boot, !boot.passed { throw V2VExit.bootFailed.exit }
   }
@@ -182,6 +205,9 @@ struct ConvertCommand: ParsableCommand {
     request.workDirectory = workDir ?? NSTemporaryDirectory()
     request.verbose = verbose
     request.windows = WindowsOptions(virtioWin: virtioWin, allowEmulated: allowEmulated)
+    var macMap: [String: String] = [:]
+    for m in mac { if let p = LinuxOptions.parseMACMapping(m) { macMap[p.old] = p.new } }
+    request.linux = LinuxOptions(nicNames: nicNames, macMap: macMap, missingMounts: missingMounts)
     do {
       request.plan = PlanOptions(
         outputName: outputName, diskFormat: outputFormat, allocation: outputAllocation,
@@ -223,3 +249,5 @@ extension OutputKind: ExpressibleByArgument {}
 extension OutputDiskFormat: ExpressibleByArgument {}
 extension DiskAllocation: ExpressibleByArgument {}
 extension BootEvidence: ExpressibleByArgument {}
+extension LinuxOptions.NICNames: ExpressibleByArgument {}
+extension LinuxOptions.MissingMounts: ExpressibleByArgument {}

@@ -29,6 +29,8 @@ public struct ConversionRequest: Sendable {
   public var verbose = false
   /// Where Windows drivers come from, and what to do when they are missing.
   public var windows = WindowsOptions()
+  /// Linux choices: interface names, MAC mappings, mounts of disks that are not converted.
+  public var linux = LinuxOptions()
 
   /// Creates a request for `source`.
   public init(source: SourceVM) { self.source = source }
@@ -46,6 +48,58 @@ public struct WindowsOptions: Sendable, Equatable {
   public init(virtioWin: String? = nil, allowEmulated: Bool = false) {
     self.virtioWin = virtioWin
     self.allowEmulated = allowEmulated
+  }
+}
+
+/// Linux conversion choices (`--nic-names`, `--mac`, `--missing-mounts`).
+public struct LinuxOptions: Sendable, Equatable {
+  /// Whether each NIC's old interface name is pinned to its MAC address in the converted guest, so that the
+  /// guest's own network configuration (which names `ens192`, `eth0`) applies unchanged on the new hardware.
+  public enum NICNames: String, Sendable, CaseIterable {
+    /// Pin the old names (the default).
+    case pin
+    /// Change nothing; warn about configuration naming interfaces the target will not have.
+    case leave
+  }
+
+  /// What to do with an fstab, crypttab or swap entry whose device is on none of the converted disks.
+  public enum MissingMounts: String, Sendable, CaseIterable {
+    /// Warn (the guest may stop in emergency mode at boot).
+    case warn
+    /// Add `nofail` (fstab) or `nofail` (crypttab) so the boot goes on without it.
+    case nofail
+    /// Comment the entry out.
+    case comment
+  }
+
+  /// `--nic-names`.
+  public var nicNames: NICNames = .pin
+  /// `--mac OLD:NEW`: the NIC with source MAC OLD has MAC NEW on the target (V2P onto a machine's own NICs);
+  /// lower-case colon form, old → new.
+  public var macMap: [String: String] = [:]
+  /// `--missing-mounts`.
+  public var missingMounts: MissingMounts = .warn
+
+  /// Creates options.
+  public init(nicNames: NICNames = .pin, macMap: [String: String] = [:], missingMounts: MissingMounts = .warn) {
+    self.nicNames = nicNames
+    self.macMap = macMap
+    self.missingMounts = missingMounts
+  }
+
+  /// Parses a `--mac` value, `OLD:NEW` (two colon-form MACs joined by `:`) or `OLD=NEW` (any MAC spelling);
+  /// nil when it is neither.
+  public static func parseMACMapping(_ text: String) -> (old: String, new: String)? {
+    let parts: [String]
+    if text.contains("=") {
+      parts = text.split(separator: "=", omittingEmptySubsequences: false).map(String.init)
+    } else {
+      let fields = text.split(separator: ":", omittingEmptySubsequences: false)
+      guard fields.count == 12 else { return nil }
+      parts = [fields[0..<6].joined(separator: ":"), fields[6..<12].joined(separator: ":")]
+    }
+    guard parts.count == 2, let old = MACAddress.normalize(parts[0]), let new = MACAddress.normalize(parts[1]) else { return nil }
+    return (old, new)
   }
 }
 

@@ -40,6 +40,12 @@ public struct Pipeline {
   public func run(_ request: ConversionRequest) throws -> ConversionResult {
     var clock = StageClock(events: events)
     var warnings: [String] = []
+    // Warnings reach the user as they arise (before the copy, not after it); the result lists them all.
+    var announced = 0
+    func announce() {
+      for w in warnings[announced...] { events.emit(.warning(w)) }
+      announced = warnings.count
+    }
     let scope = JobScope.current
 
     // 1. Plan the target and the output: names, paths, conflicts, space. Before anything slow.
@@ -47,6 +53,7 @@ public struct Pipeline {
     let plan = try TargetPlanner.plan(request.source, options: request.plan, platform: request.platform)
     var target = plan.target
     warnings += plan.warnings
+    announce()
     let outputPlan = try writer.plan(
       target,
       request: OutputRequest(
@@ -89,6 +96,7 @@ public struct Pipeline {
     for v in encrypted {
       warnings.append("\(v.device) is \(v.kind.rawValue)-encrypted: it is copied as it is; the converted machine needs its recovery key or passphrase to open it")
     }
+    announce()
     let root = try request.rootChoice.choose(from: roots)
     var inspection = try appliance.inspect(root: root)
     inspection.mountpoints = DiskNameMap.applianceMountpoints(inspection.mountpoints, source: request.source)
@@ -115,6 +123,7 @@ public struct Pipeline {
     } else if outputPlan.grow {
       warnings.append("--grow: no target is larger than its disk; nothing was grown")
     }
+    announce()
     try appliance.mount(inspection, readOnly: request.dryRun)
     let diskCount = request.source.disks.count
     let kernelNames = appliance.kernelDiskNames(diskCount: diskCount, inspection: inspection)
@@ -125,11 +134,13 @@ public struct Pipeline {
     events.emit(.detail("appliance disk names: \(context.applianceDiskNames!.joined(separator: ", "))"))
     events.emit(.detail("disk name map: \(DeviceNameRewriter.describe(context.diskNameMap))"))
     var report = try converter.plan(session: appliance, inspection: inspection, context: context)
+    warnings += report.warnings
 
     // 5. The final target follows what the converted guest can actually use.
     let settled = TargetSettler.settle(target, platform: request.platform, capabilities: report.capabilities, inspection: inspection)
     target = settled.target
     warnings += settled.warnings
+    announce()
 
     if request.dryRun {
       report.changes = layoutChanges + report.changes
@@ -142,7 +153,7 @@ public struct Pipeline {
       }
       try appliance.close()
       closed = true
-      return result(request, target, inspection, report, warnings + report.warnings, clock, artifacts: [], boot: nil, xml: renderDomain(target))
+      return result(request, target, inspection, report, warnings, clock, artifacts: [], boot: nil, xml: renderDomain(target))
     }
 
     // 6. Convert, then trim so the copy skips freed blocks.
@@ -156,10 +167,10 @@ public struct Pipeline {
           self.events.emit(.detail("         | \(line)"))
         }
       })
-    warnings += report.warnings
     report.changes = layoutChanges + report.changes
     clock.begin("Trimming filesystems")
     warnings += appliance.trim()
+    announce()
     try appliance.close()
     closed = true
     try scope?.checkCancelled()
@@ -212,6 +223,7 @@ public struct Pipeline {
       boot = result
       extraStarts = starts
     }
+    announce()
     var final = result(request, target, inspection, report, warnings, clock, artifacts: artifacts, boot: boot, xml: xml)
     final.applianceStarts += extraStarts
     final.writes = writes
