@@ -39,6 +39,17 @@ struct ConfiguredInterface: Sendable, Equatable {
   /// Whether this entry only names an interface (a `.link` file, a udev rule, netplan `set-name`) rather
   /// than configuring addresses on it.
   var namesOnly = false
+  /// What kind of interface the configuration says it is, nil when it does not say (a plain `iface eth0`).
+  var kind: InterfaceKind? = nil
+  /// The interfaces this one is built on, by name: a bond's slaves, a bridge's ports, a VLAN's parent
+  /// (`bond-slaves`, `bridge_ports`, `vlan-raw-device`, netplan `interfaces:`/`link:`, `BRIDGE_PORTS=`).
+  /// These are hardware names too, and must keep working.
+  var lowerInterfaces: [String] = []
+  /// The bond or bridge this interface is a member of (`Bond=`, `MASTER=`, `master=`, `bond-master`).
+  var memberOf: String? = nil
+  /// A MAC address the configuration SETS on the interface (`hwaddress`, `MACADDR=`, `LLADDR=`,
+  /// `cloned-mac-address=`, netplan `macaddress:` outside `match:`), lower-case colon form; not a match.
+  var assignedMAC: String? = nil
 
   init(system: NetworkConfigSystem, file: String, name: String? = nil, nameIsPattern: Bool = false,
        mac: String? = nil, settings: [String] = [], namesOnly: Bool = false) {
@@ -50,6 +61,15 @@ struct ConfiguredInterface: Sendable, Equatable {
     self.settings = settings
     self.namesOnly = namesOnly
   }
+}
+
+/// The kind of interface a configuration describes.
+enum InterfaceKind: String, Sendable, Equatable {
+  case ethernet, bond, bridge, vlan, wifi
+  /// An alias (`eth0:1`), another address on its base interface.
+  case alias
+  /// Anything else the configuration names (team, tun, infiniband, ...).
+  case other
 }
 
 /// Everything the guest's network configuration says about interfaces, read from every system it has.
