@@ -36,13 +36,15 @@ public struct BootChecker: Sendable {
     defer { p.terminate(grace: 3) }
 
     var lastProgress = 0.0
+    var text = ""
     func result(_ passed: Bool, _ outcome: BootResult.Outcome, _ evidence: String) -> BootResult {
-      BootResult(
+      let markers = Self.markerLines(in: text)
+      return BootResult(
         passed: passed, outcome: outcome, evidence: evidence, seconds: Date().timeIntervalSince(start),
-        consoleLog: spec.consoleLog)
+        consoleLog: spec.consoleLog, markers: markers.isEmpty ? nil : markers)
     }
     while true {
-      let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? String(decoding: fm.contents(atPath: log) ?? Data(), as: UTF8.self)
+      text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? String(decoding: fm.contents(atPath: log) ?? Data(), as: UTF8.self)
       if let line = Self.firstLine(in: text, matching: spec.successPatterns) { return result(true, .booted, line) }
       if let line = Self.firstLine(in: text, matching: spec.failurePatterns) { return result(false, .failed, line) }
       let elapsed = Date().timeIntervalSince(start)
@@ -98,10 +100,25 @@ public struct BootChecker: Sendable {
       default: a += ["-device", "virtio-blk-pci,drive=disk\(i)\(boot)"]
       }
     }
-    if let nic = spec.nicModel {
-      a += ["-netdev", "user,id=net0,restrict=on", "-device", "\(nic.qemuDevice),netdev=net0" + (spec.mac.map { ",mac=\($0)" } ?? "")]
+    // One user-mode network per NIC, each restricted (no way out of the host), in the spec's order.
+    for (i, nic) in spec.nics.enumerated() {
+      a += [
+        "-netdev", "user,id=net\(i),restrict=on",
+        "-device", "\(nic.model.qemuDevice),netdev=net\(i)" + (nic.mac.map { ",mac=\($0)" } ?? ""),
+      ]
     }
     return a
+  }
+
+  /// Console lines carrying a `V2V-` marker, in order, trimmed of control characters (at most `limit`).
+  static func markerLines(in text: String, limit: Int = 64) -> [String] {
+    guard text.contains("V2V-") else { return [] }
+    var lines: [String] = []
+    for line in text.split(whereSeparator: \.isNewline) where line.contains("V2V-") {
+      lines.append(String(line.filter { !$0.isASCII || $0.asciiValue! >= 32 }).trimmingCharacters(in: .whitespaces))
+      if lines.count == limit { break }
+    }
+    return lines
   }
 
   /// The first console line containing any of `patterns`, trimmed of control characters.

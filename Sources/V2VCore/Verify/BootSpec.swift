@@ -22,12 +22,36 @@ public struct BootSpec: Sendable {
     }
   }
 
+  /// A NIC as qemu attaches it: its own `-netdev user,restrict=on` (no way out of the host) and a device.
+  public struct NIC: Sendable, Equatable {
+    /// Device model.
+    public var model: NICModel
+    /// MAC address, nil for qemu's default (qemu numbers its defaults, so several NICs never collide).
+    public var mac: String?
+    /// Creates a NIC.
+    public init(model: NICModel, mac: String? = nil) {
+      self.model = model
+      self.mac = mac
+    }
+  }
+
   /// Disks, boot disk first.
   public var disks: [Disk]
-  /// NIC model, nil for none.
-  public var nicModel: NICModel?
-  /// MAC address for the NIC, nil for qemu's default.
-  public var mac: String?
+  /// NICs, in the order the guest sees them (qemu gives each the next free PCI slot); empty for none.
+  public var nics: [NIC]
+  /// The first NIC's model, nil for none (setting nil removes every NIC).
+  public var nicModel: NICModel? {
+    get { nics.first?.model }
+    set {
+      guard let m = newValue else { return nics = [] }
+      if nics.isEmpty { nics = [NIC(model: m)] } else { nics[0].model = m }
+    }
+  }
+  /// The first NIC's MAC address, nil for qemu's default.
+  public var mac: String? {
+    get { nics.first?.mac }
+    set { if !nics.isEmpty { nics[0].mac = newValue } }
+  }
   /// BIOS or UEFI (OVMF).
   public var firmware: Firmware
   /// Guest memory, MiB.
@@ -55,16 +79,16 @@ public struct BootSpec: Sendable {
     "No bootable device", "Boot failed: not a bootable disk", "error: no such device",
   ]
 
-  /// Creates a spec with the defaults: BIOS, 1 GiB, TCG, 300 s, virtio NIC.
+  /// Creates a spec with the defaults: BIOS, 1 GiB, TCG, 300 s, one virtio NIC. `nics`, when given, replaces
+  /// the one NIC that `nicModel` and `mac` describe.
   public init(
-    disks: [Disk], nicModel: NICModel? = .virtio, mac: String? = nil, firmware: Firmware = .bios,
+    disks: [Disk], nicModel: NICModel? = .virtio, mac: String? = nil, nics: [NIC]? = nil, firmware: Firmware = .bios,
     memoryMiB: Int = 1024, accelerator: Accelerator = .tcg, timeout: Double = 300,
     successPatterns: [String] = BootSpec.defaultSuccessPatterns,
     failurePatterns: [String] = BootSpec.defaultFailurePatterns, consoleLog: String? = nil
   ) {
     self.disks = disks
-    self.nicModel = nicModel
-    self.mac = mac
+    self.nics = nics ?? nicModel.map { [NIC(model: $0, mac: mac)] } ?? []
     self.firmware = firmware
     self.memoryMiB = memoryMiB
     self.accelerator = accelerator
@@ -87,6 +111,9 @@ public struct BootResult: Sendable, Codable, Equatable {
   public var seconds: Double
   /// The serial console log, when it was kept.
   public var consoleLog: String?
+  /// Console lines carrying a `V2V-` marker (v2v's test fixtures print them; a guest's own first-boot
+  /// checks can too), in order, up to the decision; nil when there were none.
+  public var markers: [String]?
 
   /// What decided a boot.
   public enum Outcome: String, Sendable, Codable {

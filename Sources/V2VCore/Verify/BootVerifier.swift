@@ -9,11 +9,21 @@ struct BootVerifier {
   let launcher: ApplianceLauncher
   let events: JobEvents
 
-  /// The NIC of the test boot: the target's, or on physical hardware always an Intel e1000 (no virtio device
-  /// at all, as on a real machine).
+  /// The NIC model of the test boot: the target's, or on physical hardware always an Intel e1000 (no virtio
+  /// device at all, as on a real machine).
   static func nicModel(_ target: TargetVM, _ platform: TargetPlatform) -> NICModel {
     if case .physical = platform { return .e1000 }
     return target.nics.first?.model ?? .virtio
+  }
+
+  /// The NICs of the test boot: every NIC of the target, in order, with its MAC (a guest that names or
+  /// configures its interfaces by MAC finds them); on physical hardware each is an e1000. A target without
+  /// NICs still gets one (without a MAC), as before.
+  static func nics(_ target: TargetVM, _ platform: TargetPlatform) -> [BootSpec.NIC] {
+    guard !target.nics.isEmpty else { return [BootSpec.NIC(model: nicModel(target, platform))] }
+    var physical = false
+    if case .physical = platform { physical = true }
+    return target.nics.map { BootSpec.NIC(model: physical ? .e1000 : $0.model, mac: $0.mac) }
   }
 
   func verify(
@@ -21,7 +31,7 @@ struct BootVerifier {
   ) throws -> (BootResult, applianceStarts: Int) {
     var spec = BootSpec(
       disks: target.disks.map { .init(path: $0.path, format: $0.format.rawValue, bus: $0.bus) },
-      nicModel: Self.nicModel(target, request.platform), mac: target.nics.first?.mac, firmware: target.firmware,
+      nics: Self.nics(target, request.platform), firmware: target.firmware,
       memoryMiB: Int(min(max(target.memoryBytes >> 20, 512), 2048)), accelerator: request.accelerator,
       timeout: request.bootTimeout)
     let still: (Double) -> Void = { secs in self.events.emit(.detail(String(format: "still booting (%.0f s)", secs))) }
