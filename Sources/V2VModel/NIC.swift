@@ -8,13 +8,17 @@ public struct NIC: Sendable, Equatable, Codable {
   public var network: String?
   /// The host bridge (Xen `bridge=`, libvirt bridge source), if any.
   public var bridge: String?
+  /// The PCI slot number the source gives the NIC (VMware `ethernetN.pciSlotNumber`, the OVF
+  /// `slotInfo.pciSlotNumber`), when known: the guest's predictable name follows from it (192 → `ens192`).
+  public var pciSlot: Int?
 
   /// Creates a NIC.
-  public init(mac: String? = nil, model: String? = nil, network: String? = nil, bridge: String? = nil) {
+  public init(mac: String? = nil, model: String? = nil, network: String? = nil, bridge: String? = nil, pciSlot: Int? = nil) {
     self.mac = mac
     self.model = model
     self.network = network
     self.bridge = bridge
+    self.pciSlot = pciSlot
   }
 }
 

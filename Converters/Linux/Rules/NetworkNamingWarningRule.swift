@@ -1,6 +1,7 @@
 import Foundation
 
-/// Warns about network configuration v2v leaves alone but that names interfaces the target will not have.
+/// Warns about network configuration v2v leaves alone but that names interfaces the target will not have,
+/// with `--nic-names leave` (by default ``NetworkPinRule`` pins the old names instead).
 ///
 /// Reason: on KVM the NIC is virtio-net on another PCI slot, so predictable names change (ens192 → enp1s0)
 /// and configuration pinned to a MAC address (ifcfg `HWADDR=`) applies only if the MAC is kept. Rewriting
@@ -11,6 +12,8 @@ struct NetworkNamingWarningRule: LinuxRule {
   static let ifcfgDirectories = ["/etc/sysconfig/network-scripts", "/etc/sysconfig/network"]
 
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
+    // With --nic-names pin (the default), NetworkPinRule gives the old names back and warns about the rest.
+    guard guest.options.nicNames == .leave else { return }
     let ifaceFiles = [Self.debianInterfaces] + (try guest.files(in: "/etc/network/interfaces.d"))
     for path in ifaceFiles {
       for line in try guest.session.lines(path) {

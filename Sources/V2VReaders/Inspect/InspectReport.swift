@@ -14,7 +14,7 @@ public struct InspectReport: Encodable, Sendable {
     case name, hypervisor, memoryBytes, vcpus, cpuTopology, firmware, secureBoot, uuid, genid, guestOSHint
     case paravirtBoot, disks, removableMedia, nics, origin
     case path, source, format, bus, controllerModel, targetName, capacityBytes, readOnly, vmdkVariant, chain
-    case kind, mac, model, network, bridge, sockets, cores, threads, bootloader, kernel, ramdisk, cmdline
+    case kind, mac, model, network, bridge, pciSlot, sockets, cores, threads, bootloader, kernel, ramdisk, cmdline
     case type, archive, member, offset, length
   }
 
@@ -86,6 +86,7 @@ public struct InspectReport: Encodable, Sendable {
       try n.encode(nic.model, forKey: .model)
       try n.encode(nic.network, forKey: .network)
       try n.encode(nic.bridge, forKey: .bridge)
+      try n.encode(nic.pciSlot, forKey: .pciSlot)
     }
     try c.encode(vm.origin, forKey: .origin)
   }

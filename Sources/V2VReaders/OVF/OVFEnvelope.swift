@@ -12,6 +12,8 @@ struct OVFEnvelope {
     var instanceID: String, resourceType: Int, subType: String?, quantity: String?, units: String?
     var parent: String?, addressOnParent: String?, address: String?, hostResource: String?
     var connection: String?, coresPerSocket: Int?, line: Int
+    /// The item's own `<vmw:Config vmw:key= vmw:value=>` children (`slotInfo.pciSlotNumber`).
+    var vmwConfig: [String: String] = [:]
   }
 
   var name: String
@@ -72,6 +74,9 @@ struct OVFEnvelope {
         quantity: field("VirtualQuantity"), units: field("AllocationUnits"), parent: field("Parent"),
         addressOnParent: field("AddressOnParent"), address: field("Address"), hostResource: field("HostResource"),
         connection: field("Connection"), coresPerSocket: field("CoresPerSocket").flatMap { Int($0) }, line: item.line))
+      for c in try xp("vmw:Config", item) {
+        if let k = c.attribute("key", namespace: ns["vmw"]) { items[items.count - 1].vmwConfig[k] = c.attribute("value", namespace: ns["vmw"]) ?? "" }
+      }
     }
     for c in try xp("vmw:Config | vmw:ExtraConfig", hw ?? vs) {
       if let k = c.attribute("key", namespace: ns["vmw"]) { vmwConfig[k] = c.attribute("value", namespace: ns["vmw"]) ?? "" }

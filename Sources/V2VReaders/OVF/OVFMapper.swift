@@ -81,6 +81,7 @@ struct OVFMapper {
         vm.removableMedia.append(RemovableMedium(kind: kind, bus: kind == .floppy ? .fdc : ctrl?.bus ?? .ide, path: path))
       case 10:
         var nic = NIC(model: item.subType?.lowercased(), network: item.connection)
+        nic.pciSlot = item.vmwConfig["slotInfo.pciSlotNumber"].flatMap { Int($0.trimmingCharacters(in: " ")) }.flatMap { $0 >= 0 ? $0 : nil }
         if let a = item.address, !a.isEmpty {
           guard let m = MACAddress.normalize(a) else { throw .invalidValue(at, "malformed MAC address '\(a)'") }
           nic.mac = m

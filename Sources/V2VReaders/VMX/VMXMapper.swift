@@ -95,7 +95,9 @@ struct VMXMapper {
       mac = m
     }
     let network = vmx["\(p).networkName"].flatMap { $0.isEmpty ? nil : $0 }
-    return NIC(mac: mac, model: vmx["\(p).virtualDev"]?.lowercased(), network: network)
+    // -1 (or nothing) until the VM first powers on; the guest's predictable name follows from it (192 → ens192).
+    let slot = vmx["\(p).pciSlotNumber"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
+    return NIC(mac: mac, model: vmx["\(p).virtualDev"]?.lowercased(), network: network, pciSlot: slot)
   }
 
   /// (controller, unit) pairs named by keys like `scsi0:1.present`.
