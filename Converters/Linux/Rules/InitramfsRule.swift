@@ -38,10 +38,19 @@ struct InitramfsRule: LinuxRule {
         ["/bin/sh", "-c", InitramfsAppendScript.text, "v2v-initramfs", v] + modules, reason: Self.reason,
         summary: "append \(modules.joined(separator: " ")) to /boot/initrd.img-\(v) (fallback: update-initramfs -u -k \(v))")
     } else if try guest.hasTool("dracut") {
+      // Debian's dracut ships no update-initramfs, so a Debian guest that replaced initramfs-tools with dracut
+      // lands here; its image keeps the Debian name (the family traits).
       try plan.edit(
         Self.dracutConf, to: Self.dracutConfContent(modules), reason: Self.reason,
         summary: "\(Self.dracutConf): add_drivers \(modules.joined(separator: " "))")
-      plan.run(["dracut", "-f", "--kver", v, guest.traits.dracutImage(v)], reason: Self.reason)
+      for w in try Self.dracutOmissions(guest: guest, modules: modules) { plan.warn(w) }
+      let image = guest.traits.dracutImage(v)
+      // Append the drivers to the existing image rather than rebuild it (measured in real conversions under
+      // TCG: see DracutAppendScript); the script falls back to the guest's dracut itself.
+      plan.run(
+        Self.dracutCommand(version: v, image: image, modules: modules), reason: Self.reason,
+        summary: "append \(modules.joined(separator: " ")) to \(image) (fallback: "
+          + "\(Self.dracutRebuild(version: v, image: image, modules: modules).joined(separator: " ")))")
     } else if try guest.hasTool("mkinitrd") {
       let loadable = modules.filter { kernel.modules.contains($0) }
       let image = guest.traits.mkinitrdImage(v)
@@ -80,6 +89,65 @@ struct InitramfsRule: LinuxRule {
       names.insert(first.replacingOccurrences(of: "-", with: "_"))
     }
     return names
+  }
+
+  /// The guest command for a dracut guest: ``DracutAppendScript`` with its version, image and modules.
+  static func dracutCommand(version: String, image: String, modules: [String]) -> [String] {
+    ["/bin/sh", "-c", DracutAppendScript.text, "v2v-dracut", version, image] + modules
+  }
+
+  /// The rebuild ``DracutAppendScript`` falls back to (as it runs it; shown in the change's summary):
+  /// `--add-drivers` is installed whatever the hostonly setting and wins over an `omit_drivers` entry of the
+  /// same name; `--no-hostonly-cmdline` keeps the appliance's view of the disks out of the image.
+  static func dracutRebuild(version: String, image: String, modules: [String]) -> [String] {
+    ["dracut", "--force", "--no-hostonly-cmdline", "--add-drivers", modules.joined(separator: " "), "--kver", version, image]
+  }
+
+  /// Where dracut reads its configuration (`/etc/dracut.conf`, then the drop-ins; the distribution's
+  /// `/usr/lib/dracut/dracut.conf.d` as well).
+  static let dracutConfigDirectories = ["/usr/lib/dracut/dracut.conf.d", "/etc/dracut.conf.d"]
+
+  /// Warnings for `omit_drivers` entries of the guest's dracut configuration that may drop one of `modules`
+  /// from its next rebuild. dracut ignores an entry that names an added driver exactly (`add_drivers`, which
+  /// v2v's drop-in and the fallback's `--add-drivers` set), but other entries are regular expressions (059
+  /// anchors them, older versions do not): `virtio.*`, or `virtio` in an older dracut, still drops them. The
+  /// image v2v appends to has the drivers; the guest's next rebuild (a kernel update) might not.
+  static func dracutOmissions(guest: LinuxGuest, modules: [String]) throws -> [String] {
+    var files = ["/etc/dracut.conf"]
+    for d in dracutConfigDirectories where try guest.session.isDirectory(d) {
+      files += try guest.session.list(d).filter { $0.hasSuffix(".conf") }.sorted().map { d + "/" + $0 }
+    }
+    var out: [String] = []
+    for f in files {
+      guard let text = try guest.session.readText(f) else { continue }
+      for (entry, hit) in omittedModules(text, modules: modules) {
+        out.append(
+          "\(f): omit_drivers \"\(entry)\" matches \(hit): the converted initramfs has it, but the guest's next dracut "
+            + "rebuild (a kernel update) may leave it out and the guest would then not find its disk; remove that entry")
+      }
+    }
+    return out
+  }
+
+  /// The `omit_drivers` entries of a dracut configuration file that match (anywhere, as older dracut
+  /// matches) one of `modules` without naming it exactly, each with the first module it matches.
+  static func omittedModules(_ config: String, modules: [String]) -> [(entry: String, module: String)] {
+    var out: [(String, String)] = []
+    for raw in config.split(separator: "\n") {
+      let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+      let t = line.trimmingCharacters(in: .whitespaces)
+      guard t.hasPrefix("omit_drivers"), let eq = t.firstIndex(of: "=") else { continue }
+      let key = t[..<eq].trimmingCharacters(in: .whitespaces)
+      guard key == "omit_drivers" || key == "omit_drivers+" else { continue }
+      let value = t[t.index(after: eq)...].trimmingCharacters(in: CharacterSet(charactersIn: "\"' \t"))
+      for e in value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map({ $0.replacingOccurrences(of: "-", with: "_") }) {
+        guard !modules.contains(e), let re = try? NSRegularExpression(pattern: e) else { continue }
+        if let m = modules.first(where: { re.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil }) {
+          out.append((e, m))
+        }
+      }
+    }
+    return out
   }
 
   /// The dracut drop-in adding `modules`.

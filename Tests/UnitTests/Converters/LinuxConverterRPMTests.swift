@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import V2VConverters
+@testable import V2VConverters
 import V2VCore
 import V2VModel
 import V2VTestSupport
@@ -10,6 +10,7 @@ struct LinuxConverterRPMTests {
   typealias T = ConverterTestSupport
   static let rhelNew = "5.14.0-362.8.1.el9_3.x86_64"
   static let rhelDefault = "5.14.0-70.13.1.el9_0.x86_64"
+  static let virtio = ["virtio_pci", "virtio_blk", "virtio_scsi", "virtio_net"]
 
   @Test func rhel9VMwarePlan() throws {
     let dir = try TempDir()
@@ -28,7 +29,7 @@ struct LinuxConverterRPMTests {
     #expect(
       T.commands(r.changes) == [
         ["rpm", "-e", "open-vm-tools"],
-        ["dracut", "-f", "--kver", Self.rhelDefault, "/boot/initramfs-\(Self.rhelDefault).img"],
+        InitramfsRule.dracutCommand(version: Self.rhelDefault, image: "/boot/initramfs-\(Self.rhelDefault).img", modules: Self.virtio),
         ["grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"],
       ])
     #expect(T.removals(r.changes) == ["/etc/systemd/system/multi-user.target.wants/vmtoolsd.service"])
@@ -44,7 +45,8 @@ struct LinuxConverterRPMTests {
     #expect(try s.exists("/.autorelabel"))
     #expect(T.file(s, "/etc/dracut.conf.d/v2v-virtio.conf")?.contains("virtio_blk") == true)
     #expect(T.file(s, "/etc/default/grub")?.contains("resume=/dev/vda3") == true)
-    #expect(s.commands.map { $0[0] } == ["rpm", "rpm", "dracut", "grub2-mkconfig"])
+    #expect(s.commands.map { $0[0] } == ["rpm", "rpm", "/bin/sh", "grub2-mkconfig"])
+    #expect(s.commands[2][3] == "v2v-dracut")
   }
 
   @Test func sles15XenPlanAndApply() throws {
@@ -62,7 +64,7 @@ struct LinuxConverterRPMTests {
     #expect(
       T.commands(r.changes) == [
         ["rpm", "-e", "xe-guest-utilities", "xen-tools-domU"],
-        ["dracut", "-f", "--kver", v, "/boot/initrd-\(v)"],
+        InitramfsRule.dracutCommand(version: v, image: "/boot/initrd-\(v)", modules: Self.virtio),
         ["grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"],
       ])
     s.onRun(["grub2-mkconfig"]) { s, _ in
@@ -131,7 +133,9 @@ struct LinuxConverterRPMTests {
       session: s, inspection: T.inspection(distro: "rhel", major: 9, packageFormat: "rpm"), context: T.context(.vmware))
     #expect(r.bootKernel == Self.rhelNew)
     #expect(T.commands(r.changes).first == ["grubby", "--set-default", "/boot/vmlinuz-\(Self.rhelNew)"])
-    #expect(T.commands(r.changes).contains(["dracut", "-f", "--kver", Self.rhelNew, "/boot/initramfs-\(Self.rhelNew).img"]))
+    #expect(
+      T.commands(r.changes).contains(
+        InitramfsRule.dracutCommand(version: Self.rhelNew, image: "/boot/initramfs-\(Self.rhelNew).img", modules: Self.virtio)))
     #expect(!T.commands(r.changes).contains { $0.contains(Self.rhelDefault) })
   }
 
