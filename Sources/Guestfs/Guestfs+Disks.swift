@@ -93,3 +93,16 @@ extension Guestfs {
     try string(guestfs_part_to_dev(handle, partition), "guestfs_part_to_dev")
   }
 }
+
+extension Guestfs {
+  /// What blkid reports for `device` (`TYPE`, `UUID`, `LABEL`, `PART_ENTRY_UUID`, `PART_ENTRY_NAME`, …;
+  /// `guestfs_blkid`). Throws when blkid finds nothing there.
+  public func blkid(_ device: String) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for (k, v) in pairs(try strings(guestfs_blkid(handle, device), "guestfs_blkid")) { out[k] = v }
+    return out
+  }
+
+  /// The logical volumes, as `/dev/VG/LV` (`guestfs_lvs`).
+  public func lvs() throws -> [String] { try strings(guestfs_lvs(handle), "guestfs_lvs") }
+}

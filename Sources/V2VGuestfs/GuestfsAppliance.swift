@@ -168,6 +168,20 @@ public final class GuestfsAppliance: GuestAppliance {
     let u = try g.vfsUUID(device)
     return u.isEmpty ? nil : u
   }
+
+  public func blockDeviceIdentities() throws -> [BlockDeviceIdentity]? {
+    var out: [BlockDeviceIdentity] = []
+    for device in try g.listDevices() + g.listPartitions() + g.lvs() {
+      // blkid fails on a device holding nothing it recognises (a BIOS boot partition, an empty disk).
+      let b = (try? g.blkid(device)) ?? [:]
+      func v(_ k: String) -> String? { b[k].flatMap { $0.isEmpty ? nil : $0 } }
+      out.append(
+        BlockDeviceIdentity(
+          device: device, type: b["TYPE"] ?? "", uuid: v("UUID"), label: v("LABEL"), partUUID: v("PART_ENTRY_UUID"),
+          partLabel: v("PART_ENTRY_NAME")))
+    }
+    return out
+  }
 }
 
 extension GuestfsAppliance: DiskEditor {

@@ -57,6 +57,7 @@ public final class FakeAppliance: GuestAppliance {
   public func fileInfo(_ path: String) throws -> (size: Int64, mode: Int, uid: Int, gid: Int)? { try session.fileInfo(path) }
   public func run(_ argv: [String]) throws -> String { try session.run(argv) }
   public func filesystemUUID(_ device: String) throws -> String? { try session.filesystemUUID(device) }
+  public func blockDeviceIdentities() throws -> [BlockDeviceIdentity]? { try session.blockDeviceIdentities() }
 }
 
 /// Hands out one prepared ``FakeAppliance`` and counts launches.

@@ -23,6 +23,8 @@ public final class FakeGuestSession: GuestSession {
   public var devices: [String: [UInt8]] = [:]
   /// Filesystem UUIDs by appliance device (`filesystemUUID`).
   public var uuids: [String: String] = [:]
+  /// What ``blockDeviceIdentities()`` answers (nil: the session cannot tell).
+  public var identities: [BlockDeviceIdentity]?
   /// Owners set through the session, by host path (the host files keep theirs).
   private var owners: [String: (uid: Int, gid: Int)] = [:]
 
@@ -191,6 +193,8 @@ public final class FakeGuestSession: GuestSession {
   }
 
   public func filesystemUUID(_ device: String) throws -> String? { uuids[device] }
+
+  public func blockDeviceIdentities() throws -> [BlockDeviceIdentity]? { identities }
 
   public func run(_ argv: [String]) throws -> String {
     commands.append(argv)

@@ -43,6 +43,10 @@ public protocol GuestSession: AnyObject {
   func run(_ argv: [String]) throws -> String
   /// The UUID of the filesystem (or swap, or LVM PV) on the appliance's `device`, nil when it has none.
   func filesystemUUID(_ device: String) throws -> String?
+  /// Every disk, partition and logical volume of the conversion's disks with its UUID, label and partition
+  /// ids: what fstab and crypttab entries are checked against. Nil when the session cannot tell (then no
+  /// entry is called missing).
+  func blockDeviceIdentities() throws -> [BlockDeviceIdentity]?
 }
 
 extension GuestSession {
