@@ -74,7 +74,10 @@ public struct BootSpec: Sendable {
   ]
   /// Evidence of a failed boot: the initramfs could not find the root, a rescue shell, a kernel panic.
   public static let defaultFailurePatterns = [
-    "Gave up waiting for root", "ALERT!", "(initramfs)", "Kernel panic", "dracut-initqueue: Warning: Could not boot",
+    "Gave up waiting for root", "ALERT!", "(initramfs)", "Kernel panic",
+    // dracut: `dracut-initqueue[PID]: Warning: Could not boot.` (systemd) or `dracut Warning: Could not boot.`,
+    // the initqueue's timeout warning, and the report written before its emergency shell.
+    "Warning: Could not boot", "dracut-initqueue: timeout, still waiting", "Generating \"/run/initramfs/rdsosreport.txt\"",
     "Entering emergency mode", "You are in emergency mode", "Give root password for maintenance",
     "No bootable device", "Boot failed: not a bootable disk", "error: no such device",
   ]
