@@ -137,7 +137,13 @@ struct GrubFixupSummaryTests {
   func identityRenamesAreNotListed() throws {
     let dir = try TempDir()
     let scsi = TargetPlatform.kvm(KVMPlatform(diskBus: .virtioSCSI))
-    let (r, _) = try ConverterTestSupport.plan("debian12-vmware", distro: "debian", major: 12, hypervisor: .vmware, platform: scsi, in: dir)
+    // A command-line change (a console on hvc0) makes grub.cfg regenerated, and so fixed up after the generator.
+    let s = try FakeGuestSession.copyOfFixture("debian12-vmware", in: dir)
+    try s.writeText("/etc/default/grub", (try s.readText("/etc/default/grub") ?? "") + "GRUB_CMDLINE_LINUX_DEFAULT=\"console=hvc0\"\n")
+    let r = try LinuxConverter().plan(
+      session: s, inspection: ConverterTestSupport.inspection(distro: "debian", major: 12),
+      context: ConverterTestSupport.context(.vmware, platform: scsi))
+    #expect(r.changes.contains { $0.summary.hasPrefix("regenerate /boot/grub/grub.cfg (") })
     let fixup = r.changes.first { $0.summary.hasPrefix("/boot/grub/grub.cfg: appliance disk names") }
     #expect(fixup?.summary == "/boot/grub/grub.cfg: appliance disk names -> target names (the same names on this bus)", "\(fixup?.summary ?? "none")")
   }
