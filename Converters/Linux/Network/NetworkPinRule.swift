@@ -29,6 +29,24 @@ struct NetworkPinRule: LinuxRule {
   /// Reads the guest's network configuration (the scanner; tests give an inventory directly).
   var scan: @Sendable (GuestSession) throws -> NetworkInventory = { try NetworkConfigScanner.scan($0) }
 
+  /// One warning per interface name that two configuration systems both configure (ifupdown and a
+  /// NetworkManager keyfile for `ens192`): after the move both would try to manage the NIC, and which wins
+  /// depends on service order. v2v changes neither; the user must choose.
+  static func competingConfigurations(_ inventory: NetworkInventory) -> [String] {
+    var systems: [String: [(NetworkConfigSystem, String)]] = [:]
+    var order: [String] = []
+    for i in inventory.interfaces where !i.namesOnly && !i.nameIsPattern && i.system != .udevRules {
+      guard let name = i.name, !i.settings.isEmpty, i.settings != ["manual"] else { continue }
+      if systems[name] == nil { order.append(name) }
+      if !(systems[name] ?? []).contains(where: { $0.0 == i.system }) { systems[name, default: []].append((i.system, i.file)) }
+    }
+    return order.compactMap { name in
+      guard let s = systems[name], s.count > 1 else { return nil }
+      return "\(name) is configured by \(s.map { "\($0.0.rawValue) (\($0.1))" }.joined(separator: " and ")): "
+        + "after the move they would both manage it; v2v changes neither, keep one of them"
+    }
+  }
+
   /// The `.link` file that pins `name`.
   static func linkFile(_ name: String) -> String { "\(linkDirectory)/10-v2v-\(name).link" }
 
@@ -36,6 +54,7 @@ struct NetworkPinRule: LinuxRule {
     guard guest.options.nicNames == .pin else { return }
     let inventory = try scan(guest.session)
     for note in inventory.notes { plan.warn(note) }
+    for w in Self.competingConfigurations(inventory) { plan.warn(w) }
     var macMap = guest.options.macMap
     if !guest.isPhysical && !macMap.isEmpty {
       plan.warn("--mac is for -o physical (the new machine's own NICs); a KVM target keeps the source's MAC addresses, so it is ignored")

@@ -375,3 +375,22 @@ struct NetworkPinTests {
     #expect(T.file(s, "/etc/NetworkManager/system-connections/lan.nmconnection")?.contains("mac-address=\(Self.new1.uppercased())\n") == true)
   }
 }
+
+/// Two configuration systems over one NIC are reported, never resolved by v2v.
+@Suite("Network: competing configurations", .offPool)
+struct CompetingNetworkConfigTests {
+  @Test("ifupdown and a NetworkManager keyfile both configuring ens192: one warning naming both files; a names-only .link, a manual stanza and a second NIC configured once are not")
+  func competing() {
+    let inv = NetworkInventory(interfaces: [
+      ConfiguredInterface(system: .ifupdown, file: "/etc/network/interfaces", name: "ens192", settings: ["static 192.0.2.10/24"]),
+      ConfiguredInterface(system: .networkManager, file: "/etc/NetworkManager/system-connections/ens192.nmconnection", name: "ens192", settings: ["dhcp4"]),
+      ConfiguredInterface(system: .networkd, file: "/etc/systemd/network/10-ens224.link", name: "ens224", mac: "00:0c:29:dd:ee:ff", namesOnly: true),
+      ConfiguredInterface(system: .networkd, file: "/etc/systemd/network/20-ens224.network", name: "ens224", settings: ["static 198.51.100.20/24"]),
+      ConfiguredInterface(system: .ifupdown, file: "/etc/network/interfaces", name: "ens256", settings: ["manual"]),
+      ConfiguredInterface(system: .networkd, file: "/etc/systemd/network/30-ens256.network", name: "ens256", settings: ["dhcp4"]),
+    ])
+    let w = NetworkPinRule.competingConfigurations(inv)
+    #expect(w.count == 1, "\(w)")
+    #expect(w.first?.hasPrefix("ens192 is configured by ifupdown (/etc/network/interfaces) and NetworkManager (/etc/NetworkManager/system-connections/ens192.nmconnection)") == true)
+  }
+}
