@@ -9,7 +9,7 @@
 #   scripts/ci-streams.sh a        stream A alone (or b): same steps, nothing beside it
 #   scripts/ci-streams.sh --list   the steps of each stream
 #
-# Stream A: unit + library, then the Windows suite, Xen and physical, the rig and P2V (~2080 s cold).
+# Stream A: unit + library, then the Windows suite, Xen and physical, the rig, P2V and the dracut guest (~2400 s cold).
 # Stream B: the shared Debian tree (debootstrap, ~230 s), then everything else: convert end to end,
 #           convert failures, V2P, and any suite not named in A (~1970 s cold).
 # A suite not named in stream A runs in stream B (`--skip`), so a new suite is never left out.
@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 # --skip are regular expressions matched against them.
 A_FAST='^(UnitTests|LibraryTests)\.'
 A_WINDOWS='^RealGuestTests\.[A-Za-z]*Windows[A-Za-z]*/'
-A_REAL='^RealGuestTests\.(XenPhysicalTests|RigTests|PhysicalRemoteTests)/'
+A_REAL='^RealGuestTests\.(XenPhysicalTests|RigTests|PhysicalRemoteTests|DracutTests)/'
 # Windows (RealGuestTests.WindowsTests) before Xen: it needs no Debian tree (Fixtures/windows/build.sh),
 # so stream A reaches the Xen fixtures after stream B built the tree.
 DEFAULT_A="test $A_FAST;test $A_WINDOWS;test $A_REAL"
