@@ -7,39 +7,20 @@ import Foundation
 /// and configuration pinned to a MAC address (ifcfg `HWADDR=`) applies only if the MAC is kept. Rewriting
 /// network configuration guesses at intent; v2v reports it instead.
 struct NetworkNamingWarningRule: LinuxRule {
-  /// Files whose interface names are checked, with how they name interfaces.
-  static let debianInterfaces = "/etc/network/interfaces"
-  static let ifcfgDirectories = ["/etc/sysconfig/network-scripts", "/etc/sysconfig/network"]
-
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
     // With --nic-names pin (the default), NetworkPinRule gives the old names back and warns about the rest.
     guard guest.options.nicNames == .leave else { return }
-    let ifaceFiles = [Self.debianInterfaces] + (try guest.files(in: "/etc/network/interfaces.d"))
-    for path in ifaceFiles {
-      for line in try guest.session.lines(path) {
-        let w = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard w.count >= 2, w[0] == "iface" || w[0] == "auto" || w[0] == "allow-hotplug" else { continue }
-        let name = String(w[1])
-        if Self.isHardwareName(name) {
-          plan.warn("\(path) configures interface \(name), which will have another name on \(guest.isPhysical ? "the new machine's NIC (check it on first boot)" : "virtio (e.g. enp1s0)")")
-        }
-      }
+    // Every configuration system the scanner reads (ifupdown, networkd, NetworkManager, ifcfg, netplan, wicked).
+    let inventory = try NetworkConfigScanner.scan(guest.session)
+    let newName = guest.isPhysical ? "the new machine's NIC (check it on first boot)" : "virtio (e.g. enp1s0)"
+    var seen = Set<String>()
+    for i in inventory.interfaces where !i.namesOnly && !i.nameIsPattern && i.system != .udevRules {
+      guard let name = i.name, Self.isHardwareName(name), seen.insert("\(i.file) \(name)").inserted else { continue }
+      plan.warn("\(i.file) configures interface \(name) (\(i.system.rawValue)), which will have another name on \(newName)")
     }
-    for dir in Self.ifcfgDirectories {
-      for path in try guest.files(in: dir) where path.split(separator: "/").last!.hasPrefix("ifcfg-") {
-        let lines = try guest.session.lines(path)
-        if let hw = lines.first(where: { $0.hasPrefix("HWADDR=") }) {
-          plan.warn("\(path) pins the interface to \(hw): it applies on KVM only if the NIC keeps that MAC")
-        }
-      }
-    }
-    for path in try guest.files(in: "/etc/NetworkManager/system-connections", suffix: ".nmconnection") {
-      for line in try guest.session.lines(path) where line.hasPrefix("interface-name=") {
-        let name = String(line.dropFirst("interface-name=".count))
-        if Self.isHardwareName(name) {
-          plan.warn("\(path) is bound to interface \(name), which will have another name on \(guest.isPhysical ? "the new machine's NIC" : "virtio")")
-        }
-      }
+    for i in inventory.interfaces where i.system == .ifcfg || i.system == .wicked {
+      guard let mac = i.mac, seen.insert("\(i.file) \(mac)").inserted else { continue }
+      plan.warn("\(i.file) binds the interface to MAC \(mac): it applies only if the NIC keeps that MAC")
     }
   }
 

@@ -281,7 +281,7 @@ struct NetworkPinTests {
       Self.systemd.merging(["/etc/network/interfaces": Self.interfaces]) { a, _ in a }, nics: [NIC(mac: Self.mac1, pciSlot: 192)],
       options: LinuxOptions(nicNames: .leave), inventory: Self.staticInventory, in: dir)
     #expect(r.changes.isEmpty)
-    #expect(r.warnings == ["/etc/network/interfaces configures interface ens192, which will have another name on virtio (e.g. enp1s0)"])
+    #expect(r.warnings == ["/etc/network/interfaces configures interface ens192 (ifupdown), which will have another name on virtio (e.g. enp1s0)"])
   }
 
   @Test("ambiguous: nothing written, the ambiguity and the unpinned names are reported")
@@ -392,5 +392,24 @@ struct CompetingNetworkConfigTests {
     let w = NetworkPinRule.competingConfigurations(inv)
     #expect(w.count == 1, "\(w)")
     #expect(w.first?.hasPrefix("ens192 is configured by ifupdown (/etc/network/interfaces) and NetworkManager (/etc/NetworkManager/system-connections/ens192.nmconnection)") == true)
+  }
+}
+
+/// `--nic-names leave` warns about every configuration system's hardware names, not only ifupdown's.
+@Suite("Network: leave warnings over every system", .offPool)
+struct LeaveWarningTests {
+  @Test("leave on a guest with ifupdown ens192 and networkd ens224: both named, each with its system")
+  func bothSystems() throws {
+    let dir = try TempDir()
+    let session = try FakeGuestSession.copyOfFixture("debian12-vmware", in: dir)
+    session.createsParentDirectories = true
+    try session.writeText("/etc/network/interfaces", "auto ens192\niface ens192 inet static\n  address 192.0.2.10/24\n")
+    try session.writeText("/etc/systemd/network/20-ens224.network", "[Match]\nName=ens224\n\n[Network]\nAddress=198.51.100.20/24\n")
+    let r = try LinuxConverter(options: LinuxOptions(nicNames: .leave)).plan(
+      session: session, inspection: ConverterTestSupport.inspection(distro: "debian", major: 12),
+      context: ConverterTestSupport.context(.vmware, disks: 1))
+    #expect(r.warnings.contains("/etc/network/interfaces configures interface ens192 (ifupdown), which will have another name on virtio (e.g. enp1s0)"), "\(r.warnings)")
+    #expect(r.warnings.contains("/etc/systemd/network/20-ens224.network configures interface ens224 (networkd), which will have another name on virtio (e.g. enp1s0)"), "\(r.warnings)")
+    #expect(!r.changes.contains { $0.summary.hasPrefix("pin ") })
   }
 }
