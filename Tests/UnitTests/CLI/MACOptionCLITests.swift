@@ -18,13 +18,14 @@ struct MACOptionCLITests {
   }
 
   @Test(
-    "bad --mac values, an OLD mapped twice (in any spelling) and a bad --nic-names are usage errors",
+    "bad --mac values, an OLD mapped twice (in any spelling) a bad --nic-names and a bad --missing-mounts are usage errors",
     arguments: [
       (["--mac", "00:0c:29:aa:bb:cc"], "--mac '00:0c:29:aa:bb:cc': use OLD:NEW or OLD=NEW"),
       (["--mac", "00:0c:29:aa:bb:cc:52:54:00:12:34:zz"], "use OLD:NEW or OLD=NEW"),
       (["--mac", "00:0c:29:aa:bb:cc:52:54:00:12:34:56", "--mac", "00-0C-29-AA-BB-CC=52:54:00:12:34:57"],
        "--mac: 00:0c:29:aa:bb:cc is mapped twice"),
       (["--nic-names", "rename"], "--nic-names"),
+      (["--missing-mounts", "drop"], "--missing-mounts"),
     ])
   func usageErrors(_ extra: [String], _ message: String) throws {
     let dir = try TempDir()
