@@ -175,6 +175,9 @@ public final class Guestfs {
     try check(guestfs_mount_ro(handle, device, mountpoint), "guestfs_mount_ro")
   }
 
+  /// Unmounts one filesystem by mountpoint or device (`guestfs_umount`).
+  public func umount(_ pathOrDevice: String) throws { try check(guestfs_umount(handle, pathOrDevice), "guestfs_umount") }
+
   /// Unmounts everything (`guestfs_umount_all`).
   public func umountAll() throws { try check(guestfs_umount_all(handle), "guestfs_umount_all") }
 

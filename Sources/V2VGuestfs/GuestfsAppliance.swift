@@ -7,12 +7,100 @@ import V2VModel
 public final class GuestfsAppliance: GuestAppliance {
   let g: Guestfs
   private var mounted = false
+  /// Every block device with its blkid names, read once and shared by inspection, ``encryptedVolumes()``
+  /// and ``blockDeviceIdentities()``; dropped when a ``DiskEditor`` call changes the partitions.
+  private var deviceTable: [BlockDeviceIdentity]?
+  /// What the quick inspection found, by root device; empty when inspection went to libguestfs.
+  private var quick: [String: GuestInspection] = [:]
 
   init(g: Guestfs) { self.g = g }
 
-  public func roots() throws -> [String] { try g.inspectOS() }
+  /// The roots: from the quick inspection when it can answer for certain, else libguestfs's inspect_os.
+  /// `V2V_FULL_INSPECTION=1` always asks libguestfs (to compare the two, or to step around a quick-path bug).
+  public func roots() throws -> [String] {
+    quick = [:]
+    if ProcessInfo.processInfo.environment["V2V_FULL_INSPECTION"] != "1", let found = try quickInspection() {
+      quick = found
+      return found.keys.sorted()
+    }
+    return try g.inspectOS()
+  }
+
+  /// Filesystems the quick inspection mounts to look for a root.
+  static let rootFilesystems: Set<String> = ["ext2", "ext3", "ext4", "xfs"]
+  /// Other contents that leave the quick inspection's answer complete: nothing recognised (a partition
+  /// table, an extended or BIOS boot partition), an ESP, swap, LVM physical volumes (their volumes are
+  /// listed). Anything else (NTFS, btrfs, LUKS, RAID members, ZFS, …) goes to inspect_os.
+  static let harmlessContents: Set<String> = ["", "vfat", "swap", "LVM2_member"]
+
+  /// Linux roots found by mounting each candidate filesystem read-only and reading a few files
+  /// (``LinuxRootFacts``); nil when libguestfs must decide: an unusual filesystem, or a root whose
+  /// release, architecture or version this cannot read for certain.
+  func quickInspection() throws -> [String: GuestInspection]? {
+    let table = try identities()
+    guard table.allSatisfy({ Self.rootFilesystems.contains($0.type) || Self.harmlessContents.contains($0.type) }) else { return nil }
+    var found: [String: GuestInspection] = [:]
+    for candidate in table where Self.rootFilesystems.contains(candidate.type) {
+      do { try g.mountReadOnly(candidate.device, at: "/") } catch { return nil }
+      defer { try? g.umount("/") }
+      guard (try? g.exists("/etc/fstab")) == true || (try? g.exists("/etc/os-release")) == true else { continue }
+      guard let inspection = try quickFacts(root: candidate.device, table: table) else { return nil }
+      found[candidate.device] = inspection
+    }
+    return found.isEmpty ? nil : found
+  }
+
+  /// The inspection of the root mounted at `/`, or nil when something is not certain.
+  func quickFacts(root: String, table: [BlockDeviceIdentity]) throws -> GuestInspection? {
+    func text(_ path: String) -> String? { (try? readFile(path)).flatMap { $0.map { String(decoding: $0, as: UTF8.self) } } }
+    guard
+      let release = LinuxRootFacts.release(
+        osRelease: text("/etc/os-release") ?? text("/usr/lib/os-release"), debianVersion: text("/etc/debian_version"),
+        redhatRelease: text("/etc/redhat-release")),
+      let arch = ["/bin/sh", "/usr/bin/sh", "/bin/bash", "/sbin/init"].lazy.compactMap({ p in
+        (try? self.g.exists(p)) == true ? (try? self.g.pread(p, count: 20, offset: 0)).flatMap(LinuxRootFacts.architecture) : nil
+      }).first
+    else { return nil }
+    let format: PackageFormat =
+      (try g.exists("/var/lib/dpkg/status")) ? .deb
+      : (try g.exists("/var/lib/rpm") || g.exists("/usr/lib/sysimage/rpm")) ? .rpm : .unknown
+    let mountpoints = LinuxRootFacts.mountpoints(fstab: text("/etc/fstab"), root: root, devices: table)
+    var result = GuestInspection(
+      root: root, osType: .linux, distro: release.distro, majorVersion: release.majorVersion,
+      minorVersion: release.minorVersion, productName: release.productName, arch: arch,
+      hostname: LinuxRootFacts.hostname(
+        etcHostname: text("/etc/hostname"), etcHOSTNAME: text("/etc/HOSTNAME"), sysconfigNetwork: text("/etc/sysconfig/network")),
+      packageFormat: format, packageManagement: LinuxRootFacts.packageManagement(release), mountpoints: mountpoints,
+      firmware: Self.firmware(mountpoints: mountpoints))
+    result.osinfo = result.osinfoID  // libosinfo's short id, derived as libguestfs would give it
+    return result
+  }
+
+  /// Whole disks, partitions and logical volumes with what blkid says of each (one list, one blkid each).
+  func identities() throws -> [BlockDeviceIdentity] {
+    if let deviceTable { return deviceTable }
+    // Each blkid is a process in the appliance (~0.35 s under TCG): a disk with partitions holds only its
+    // partition table, and lvs runs only when there is a physical volume.
+    func identity(_ device: String) -> BlockDeviceIdentity {
+      // blkid fails on a device holding nothing it recognises (a BIOS boot partition, an empty disk).
+      let b = (try? g.blkid(device)) ?? [:]
+      func v(_ k: String) -> String? { b[k].flatMap { $0.isEmpty ? nil : $0 } }
+      return BlockDeviceIdentity(
+        device: device, type: b["TYPE"] ?? "", uuid: v("UUID"), label: v("LABEL"), partUUID: v("PART_ENTRY_UUID"),
+        partLabel: v("PART_ENTRY_NAME"))
+    }
+    let partitions = try g.listPartitions()
+    let disks = try g.listDevices().map { d in
+      partitions.contains { Self.wholeDisk($0) == d } ? BlockDeviceIdentity(device: d) : identity(d)
+    }
+    var out = disks + partitions.map(identity)
+    if out.contains(where: { $0.type == "LVM2_member" }) { out += try g.lvs().map(identity) }
+    deviceTable = out
+    return out
+  }
 
   public func inspect(root: String) throws -> GuestInspection {
+    if let q = quick[root] { return q }
     func field(_ f: Guestfs.InspectField) -> String { (try? g.inspectGet(f, root: root)) ?? "unknown" }
     let version = (try? g.inspectVersion(root: root)) ?? (major: 0, minor: 0)
     let type = OSType(libguestfs: field(.type))
@@ -33,14 +121,11 @@ public final class GuestfsAppliance: GuestAppliance {
   }
 
   public func encryptedVolumes() -> [EncryptedVolume] {
-    // blkid's signature on each partition (and on each disk without partitions); list_filesystems leaves
-    // out what it cannot mount.
-    let parts = (try? g.listPartitions()) ?? []
-    let bare = ((try? g.listDevices()) ?? []).filter { d in !parts.contains { $0.hasPrefix(d) } }
-    return (parts + bare).compactMap { dev in
-      switch try? g.vfsType(dev) {
-      case "BitLocker": return EncryptedVolume(device: dev, kind: .bitlocker)
-      case "crypto_LUKS": return EncryptedVolume(device: dev, kind: .luks)
+    // blkid's signature on each device (list_filesystems leaves out what it cannot mount).
+    ((try? identities()) ?? []).compactMap { id in
+      switch id.type {
+      case "BitLocker": return EncryptedVolume(device: id.device, kind: .bitlocker)
+      case "crypto_LUKS": return EncryptedVolume(device: id.device, kind: .luks)
       default: return nil
       }
     }
@@ -115,9 +200,20 @@ public final class GuestfsAppliance: GuestAppliance {
 
   // MARK: GuestSession
 
+  /// Files up to 8 MiB come through `pread` (a few ms each); larger ones through a download (~0.3 s: it
+  /// waits for udev twice).
   public func readFile(_ path: String) throws -> [UInt8]? {
-    guard try g.isFile(path) else { return nil }
-    return try g.readFile(path)
+    guard try g.exists(path) else { return nil }
+    let st = try g.statns(path)
+    guard st.isRegularFile else { return nil }
+    guard st.size <= 8 << 20 else { return try g.readFile(path) }
+    var out: [UInt8] = []
+    let chunk = 1 << 20
+    while true {
+      let part = try g.pread(path, count: chunk, offset: Int64(out.count))
+      out += part
+      if part.count < chunk { return out }
+    }
   }
 
   public func writeFile(_ path: String, _ bytes: [UInt8]) throws { try g.write(path, bytes) }
@@ -132,15 +228,17 @@ public final class GuestfsAppliance: GuestAppliance {
 
   public func exists(_ path: String) throws -> Bool { try g.exists(path) }
 
-  public func isDirectory(_ path: String) throws -> Bool { try g.isDir(path) }
+  // stat in the daemon rather than is_dir/is_symlink, which fork a helper each (~30 ms under TCG).
+  public func isDirectory(_ path: String) throws -> Bool { try g.exists(path) && g.statns(path).isDirectory }
 
   public func list(_ directory: String) throws -> [String] {
-    guard try g.isDir(directory) else { return [] }
+    guard try isDirectory(directory) else { return [] }
     return try g.ls(directory)
   }
 
   public func readLink(_ path: String) throws -> String? {
-    guard try g.isSymlink(path) else { return nil }
+    // lstat fails for a missing path (or one under a missing directory): not a link then.
+    guard (try? g.lstatns(path))?.isSymlink == true else { return nil }
     return try g.readlink(path)
   }
 
@@ -169,19 +267,7 @@ public final class GuestfsAppliance: GuestAppliance {
     return u.isEmpty ? nil : u
   }
 
-  public func blockDeviceIdentities() throws -> [BlockDeviceIdentity]? {
-    var out: [BlockDeviceIdentity] = []
-    for device in try g.listDevices() + g.listPartitions() + g.lvs() {
-      // blkid fails on a device holding nothing it recognises (a BIOS boot partition, an empty disk).
-      let b = (try? g.blkid(device)) ?? [:]
-      func v(_ k: String) -> String? { b[k].flatMap { $0.isEmpty ? nil : $0 } }
-      out.append(
-        BlockDeviceIdentity(
-          device: device, type: b["TYPE"] ?? "", uuid: v("UUID"), label: v("LABEL"), partUUID: v("PART_ENTRY_UUID"),
-          partLabel: v("PART_ENTRY_NAME")))
-    }
-    return out
-  }
+  public func blockDeviceIdentities() throws -> [BlockDeviceIdentity]? { try identities() }
 }
 
 extension GuestfsAppliance: DiskEditor {
@@ -189,8 +275,12 @@ extension GuestfsAppliance: DiskEditor {
   public func partitions(_ disk: String) throws -> [DiskPartition] {
     try g.partitions(disk).map { DiskPartition(number: $0.number, start: $0.start, end: $0.end) }
   }
-  public func expandGPT(_ disk: String) throws { try g.expandGPT(disk) }
+  public func expandGPT(_ disk: String) throws {
+    deviceTable = nil
+    try g.expandGPT(disk)
+  }
   public func resizePartition(_ disk: String, number: Int, endSector: Int64) throws {
+    deviceTable = nil
     try g.resizePartition(disk, number: number, endSector: endSector)
   }
   public func deviceSize(_ device: String) throws -> Int64 { try g.deviceSize(device) }

@@ -80,6 +80,9 @@ public struct GuestInspection: Sendable, Equatable, Codable {
     case .ubuntu: return "ubuntu\(majorVersion).\(minorVersion < 10 ? "0" : "")\(minorVersion)"
     case .rhel, .centos, .rocky, .almalinux: return "\(distro.rawValue)\(majorVersion).\(minorVersion)"
     case .fedora: return "fedora\(majorVersion)"
+    case .sles: return "sles\(majorVersion)" + (minorVersion > 0 ? "sp\(minorVersion)" : "")
+    case .opensuse: return "opensuse\(majorVersion).\(minorVersion)"
+    case .oraclelinux: return "ol\(majorVersion).\(minorVersion)"
     default: return nil
     }
   }

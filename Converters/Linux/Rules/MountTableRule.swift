@@ -192,7 +192,7 @@ struct Presence {
     if let v = value(spec, "PARTLABEL") { return identities.contains { $0.partLabel == v } }
     for (dir, key) in [("by-uuid", "UUID"), ("by-label", "LABEL"), ("by-partuuid", "PARTUUID"), ("by-partlabel", "PARTLABEL")] {
       let prefix = "/dev/disk/\(dir)/"
-      if spec.hasPrefix(prefix) { return contains("\(key)=\(Self.unescape(String(spec.dropFirst(prefix.count))))") }
+      if spec.hasPrefix(prefix) { return contains("\(key)=\(BlockDeviceIdentity.udevUnescape(String(spec.dropFirst(prefix.count))))") }
     }
     if spec.hasPrefix("/dev/disk/") { return nil }
     if spec.hasPrefix("/dev/mapper/") { return mapper(String(spec.dropFirst("/dev/mapper/".count))) }
@@ -223,21 +223,15 @@ struct Presence {
       return nil
     }
     guard let i = context.targetDisks.firstIndex(of: disk) else { return false }
-    let appliance = context.applianceRenames
-    let applianceDisk = i < appliance.count ? appliance[i].from : disk
-    // The appliance names partitions sdX1 whatever the target calls them (nvme0n1p1 is sda1 there).
-    return identities.contains { $0.device == applianceDisk + number }
+    // The identities carry libguestfs's API names: disk i is /dev/sd<letter i> there, whatever the target
+    // calls it (nvme0n1p1 is sda1) and whatever the appliance kernel named it (that order varies by boot).
+    return identities.contains { $0.device == "/dev/sd" + DeviceNames.letters(i) + number }
   }
 
   /// A `/dev/mapper` name: an LVM volume (`vg0-root`, `--` for a dash in a name) or something v2v cannot
   /// check from here (a crypttab mapping is checked through its entry): nil then.
   func mapper(_ name: String) -> Bool? {
-    for id in identities where id.device.split(separator: "/").count == 3 {
-      let p = id.device.split(separator: "/")
-      let mapperName = p[1].replacingOccurrences(of: "-", with: "--") + "-" + p[2].replacingOccurrences(of: "-", with: "--")
-      if mapperName == name { return true }
-    }
-    return nil
+    identities.contains { $0.mapperName == name } ? true : nil
   }
 
   /// An `/dev/VG/LV` path that is not a logical volume here: missing (its volume group is elsewhere or the
@@ -245,23 +239,5 @@ struct Presence {
   func lvmNamed(_ spec: String) -> Bool? {
     let dir = spec.split(separator: "/")[1]
     return ["md", "zvol", "bcache", "drbd", "vx", "cdrom", "input", "net", "shm", "pts", "hugepages"].contains(dir) ? nil : false
-  }
-
-  /// udev's `\x2f` escapes in `/dev/disk/by-label` names.
-  static func unescape(_ s: String) -> String {
-    var out = ""
-    var i = s.startIndex
-    while i < s.endIndex {
-      if s[i] == "\\", s.distance(from: i, to: s.endIndex) >= 4, s[s.index(after: i)] == "x",
-        let b = UInt8(s[s.index(i, offsetBy: 2)..<s.index(i, offsetBy: 4)], radix: 16)
-      {
-        out.append(Character(UnicodeScalar(b)))
-        i = s.index(i, offsetBy: 4)
-      } else {
-        out.append(s[i])
-        i = s.index(after: i)
-      }
-    }
-    return out
   }
 }

@@ -79,16 +79,7 @@ enum DracutAppendScript {
     MD=${MD#./}
     W="$T/w"; mkdir -p "$W/lib/modules" "$T/new/$MD"
     cp -a "$T/old/$MD" "$W/lib/modules/$V" || fallback "copy failed"
-    added=0
-    for m in "$@"; do
-      for f in $(modprobe -S "$V" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'); do
-        rel=${f#*/modules/$V/}
-        [ -f "$W/lib/modules/$V/$rel" ] && continue
-        mkdir -p "$W/lib/modules/$V/${rel%/*}" "$T/new/$MD/${rel%/*}"
-        cp "$f" "$W/lib/modules/$V/$rel" && cp "$f" "$T/new/$MD/$rel" || fallback "cannot copy $f"
-        added=$((added + 1))
-      done
-    done
+    \#(AppendScriptParts.copyModules)
     depmod -b "$W" "$V" || fallback "depmod failed"
     cp "$W/lib/modules/$V"/modules.* "$T/new/$MD/" || fallback "copy failed"
     (cd "$T/new" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$T/add.cpio" || fallback "cpio failed"

@@ -5,7 +5,9 @@
 /// a rebuild is hundreds of them (~75-95 s measured on Debian 12). The kernel unpacks concatenated initramfs
 /// archives in order, later files replacing earlier ones, so an appended archive with the modules, a
 /// regenerated `modules.dep`/`modules.alias` (depmod over the image's own modules plus the new ones) and an
-/// extended `conf/modules` gives the same boot behaviour in ~10 s. Any failure falls back to the guest's own
+/// extended `conf/modules` gives the same boot behaviour in a few seconds. An image that is one compressed
+/// archive is decompressed directly (only its module tree is unpacked); one with an early microcode archive
+/// in front goes through the guest's `unmkinitramfs` (~14 s under TCG). Any failure falls back to the guest's own
 /// `update-initramfs -u -k VERSION`; `/etc/initramfs-tools/modules` lists the modules either way, so the
 /// guest's next rebuild (a kernel update) includes them natively.
 ///
@@ -33,23 +35,34 @@ enum InitramfsAppendScript {
     [ -f "$IMG" ] || fallback "no $IMG"
     for t in unmkinitramfs cpio depmod modprobe; do command -v "$t" >/dev/null 2>&1 || fallback "no $t"; done
     T=$(mktemp -d /var/tmp/v2v-initramfs.XXXXXX) || fallback "mktemp failed"
-    unmkinitramfs "$IMG" "$T/old" >/dev/null 2>&1 || fallback "cannot unpack it"
+    # One compressed archive (no early microcode archive before it, nothing appended after it): decompress
+    # it once and take only the module tree and conf/modules. Otherwise unmkinitramfs, which walks the
+    # segments with many small processes (~14 s under TCG against ~2 s for this).
+    DEC=""
+    case $(head -c 4 "$IMG" | od -An -tx1 | tr -d ' \n') in
+      28b52ffd) DEC="zstd -dcq" ;;
+      1f8b*) DEC="gzip -dc" ;;
+      fd377a58) DEC="xz -dc" ;;
+      02214c18) DEC="lz4 -dc" ;;
+      425a68*) DEC="bzip2 -dc" ;;
+      5d0000*) DEC="lzma -dc" ;;
+    esac
+    mkdir -p "$T/old"
+    if [ -n "$DEC" ] && command -v "${DEC%% *}" >/dev/null 2>&1 && $DEC < "$IMG" > "$T/main.cpio" 2>/dev/null; then
+      (cd "$T/old" && cpio -id --quiet "*lib/modules/$V/*" "conf/modules" < "$T/main.cpio") || fallback "cannot unpack it"
+      HOW="${DEC%% *}"
+    else
+      rm -rf "$T/old" "$T/main.cpio"
+      unmkinitramfs "$IMG" "$T/old" >/dev/null 2>&1 || fallback "cannot unpack it"
+      HOW=unmkinitramfs
+    fi
     ROOT="$T/old"; [ -d "$T/old/main" ] && ROOT="$T/old/main"
     MD=$(cd "$ROOT" && find . -type d -path "*/modules/$V" | head -n 1)
     [ -n "$MD" ] || fallback "no modules directory in it"
     MD=${MD#./}
     W="$T/w"; mkdir -p "$W/lib/modules" "$T/new/$MD" "$T/new/conf"
     cp -a "$ROOT/$MD" "$W/lib/modules/$V" || fallback "copy failed"
-    added=0
-    for m in "$@"; do
-      for f in $(modprobe -S "$V" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }'); do
-        rel=${f#*/modules/$V/}
-        [ -f "$W/lib/modules/$V/$rel" ] && continue
-        mkdir -p "$W/lib/modules/$V/${rel%/*}" "$T/new/$MD/${rel%/*}"
-        cp "$f" "$W/lib/modules/$V/$rel" && cp "$f" "$T/new/$MD/$rel" || fallback "cannot copy $f"
-        added=$((added + 1))
-      done
-    done
+    \#(AppendScriptParts.copyModules)
     depmod -b "$W" "$V" || fallback "depmod failed"
     cp "$W/lib/modules/$V"/modules.* "$T/new/$MD/" || fallback "copy failed"
     { [ -f "$ROOT/conf/modules" ] && cat "$ROOT/conf/modules"; for m in "$@"; do echo "$m"; done; } > "$T/new/conf/modules"
@@ -58,7 +71,7 @@ enum InitramfsAppendScript {
     pad=$(( (4 - $(wc -c < "$IMG") % 4) % 4 ))
     { cat "$IMG"; head -c "$pad" /dev/zero; cat "$T/add.cpio"; } > "$IMG.v2v-new" || fallback "cannot write"
     mv "$IMG.v2v-new" "$IMG" || fallback "cannot replace it"
-    echo "V2V-INITRAMFS: appended $added module files and the module index to $IMG"
+    echo "V2V-INITRAMFS: appended $added module files and the module index to $IMG (unpacked with $HOW)"
     """#
 
   /// The start of the line the script prints when it appended to the existing image (the fast path).

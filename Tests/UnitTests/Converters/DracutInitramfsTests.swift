@@ -125,9 +125,9 @@ struct DracutInitramfsTests {
       earlyBytes = n
       let tools = [
         "skipcpio": "tail -c +\(n + 1) \"$1\"\n",
-        // `modprobe -S V --show-depends M`: virtio_blk is a file, virtio_pci built in.
-        "modprobe": "case \"$4\" in virtio_blk) echo \"insmod \(guestModules)/kernel/drivers/block/virtio_blk.ko \" ;; "
-          + "*) echo \"builtin $4\" ;; esac\n",
+        // `modprobe [-a] -S V --show-depends M...`: virtio_blk is a file, virtio_pci built in.
+        "modprobe": "while [ \"$1\" != --show-depends ]; do shift; done; shift\nfor m in \"$@\"; do case \"$m\" in "
+          + "virtio_blk) echo \"insmod \(guestModules)/kernel/drivers/block/virtio_blk.ko \" ;; *) echo \"builtin $m\" ;; esac; done\n",
         "depmod": "[ \"$1\" = -b ] && ls -R \"$2/lib/modules/$3\" > \"$2/lib/modules/$3/modules.dep\" && "
           + "echo 'alias virtio:d00000002v* virtio_blk' > \"$2/lib/modules/$3/modules.alias\"\n",
         "dracut": "echo \"FALLBACK $*\"\nexit ${FAKE_RC:-0}\n",

@@ -161,13 +161,28 @@ struct InitramfsAppendScriptTests {
     var scratch: String { dir.path + "/var/tmp" }
     var image: String { boot + "/initrd.img-\(Self.version)" }
 
-    init(unpacks: Bool) throws {
+    /// `compressedImage`: the image is a real zstd-compressed archive (modules tree, conf/modules and a file
+    /// outside them), followed by `trailer` when given (an archive appended by an earlier conversion);
+    /// otherwise the text `OLD-IMAGE`, which only the fake unmkinitramfs can "unpack".
+    init(unpacks: Bool, compressedImage: Bool = false, trailer: String = "") throws {
       dir = try TempDir()
       for d in ["/boot", "/var/tmp", "/bin"] {
         try FileManager.default.createDirectory(atPath: dir.path + d, withIntermediateDirectories: true)
       }
-      try "OLD-IMAGE".write(toFile: image, atomically: true, encoding: .utf8)
       let v = Self.version
+      if compressedImage {
+        let tree = dir.path + "/tree"
+        let r = try ProcessRunner.run([
+          "/bin/sh", "-c",
+          "set -e; mkdir -p \"$1/usr/lib/modules/$2/kernel\" \"$1/conf\" \"$1/usr/bin\"; echo old > \"$1/usr/lib/modules/$2/modules.dep\"; "
+            + "echo ko > \"$1/usr/lib/modules/$2/kernel/ahci.ko\"; echo ahci > \"$1/conf/modules\"; echo sh > \"$1/usr/bin/busybox\"; "
+            + "(cd \"$1\" && find . | cpio --quiet -o -H newc) | zstd -q > \"$3\"; printf %s \"$4\" >> \"$3\"",
+          "mk", tree, v, image, trailer,
+        ])
+        #expect(r.succeeded, "\(r.stderr)")
+      } else {
+        try "OLD-IMAGE".write(toFile: image, atomically: true, encoding: .utf8)
+      }
       let tools = [
         // `unmkinitramfs IMAGE DIR`: an early (microcode) and a main archive holding the modules tree.
         "unmkinitramfs": unpacks
@@ -175,7 +190,8 @@ struct InitramfsAppendScriptTests {
             + "echo old > \"$2/main/usr/lib/modules/\(v)/modules.dep\"\necho ahci > \"$2/main/conf/modules\"\n"
           : "exit 1\n",
         "depmod": "[ \"$1\" = -b ] && echo new > \"$2/lib/modules/$3/modules.dep\"\n",
-        "modprobe": "exit 0\n",
+        // `modprobe -a -S V --show-depends M...`: insmod lines for $FAKE_MODS (dependencies repeat, as they do).
+        "modprobe": "for f in ${FAKE_MODS:-}; do echo \"insmod $f \"; done\n",
         "update-initramfs": "echo \"FALLBACK $*\"\nexit ${FAKE_RC:-0}\n",
       ]
       for (name, body) in tools {
@@ -186,7 +202,7 @@ struct InitramfsAppendScriptTests {
     }
 
     /// Runs the script with its paths moved into the sandbox.
-    func run(rc: Int = 0) throws -> ProcessRunner.Result {
+    func run(rc: Int = 0, modules: [String] = []) throws -> ProcessRunner.Result {
       let text = InitramfsAppendScript.text
       #expect(text.contains("/boot/initrd.img-") && text.contains("/var/tmp/v2v-initramfs."))
       let moved = text.replacingOccurrences(of: "/boot/", with: boot + "/")
@@ -194,7 +210,7 @@ struct InitramfsAppendScriptTests {
       let path = dir.path + "/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
       return try ProcessRunner.run(
         ["/bin/sh", "-c", moved, "v2v-initramfs", Self.version, "virtio_blk"],
-        environment: ["PATH": path, "FAKE_RC": String(rc)])
+        environment: ["PATH": path, "FAKE_RC": String(rc), "FAKE_MODS": modules.joined(separator: " ")])
     }
 
     /// Files the script left behind: anything in the scratch directory, and a half-written image.
@@ -209,10 +225,56 @@ struct InitramfsAppendScriptTests {
     let box = try Sandbox(unpacks: true)
     let r = try box.run()
     #expect(r.succeeded, "\(r.stderr)")
-    #expect(r.stdout == "V2V-INITRAMFS: appended 0 module files and the module index to \(box.image)\n", "\(r.stdout)")
+    #expect(
+      r.stdout == "V2V-INITRAMFS: appended 0 module files and the module index to \(box.image) (unpacked with unmkinitramfs)\n",
+      "\(r.stdout)")
     #expect(!r.stdout.contains("FALLBACK"))
     let image = try String(decoding: Data(contentsOf: URL(fileURLWithPath: box.image)), as: UTF8.self)
     #expect(image.hasPrefix("OLD-IMAGE") && image.contains("conf/modules") && image.contains("virtio_blk"))
+    #expect(try box.leftovers() == [])
+  }
+
+  @Test("a one-archive zstd image: only its module tree is decompressed (no unmkinitramfs), the old archive is kept whole, conf/modules extended")
+  func appendsToCompressedImage() throws {
+    let box = try Sandbox(unpacks: false, compressedImage: true)
+    let before = try Data(contentsOf: URL(fileURLWithPath: box.image))
+    let r = try box.run()
+    #expect(r.succeeded, "\(r.stderr)")
+    #expect(r.stdout == "V2V-INITRAMFS: appended 0 module files and the module index to \(box.image) (unpacked with zstd)\n", "\(r.stdout)")
+    let after = try Data(contentsOf: URL(fileURLWithPath: box.image))
+    #expect(after.prefix(before.count) == before)
+    let added = String(decoding: after.dropFirst(before.count), as: UTF8.self)
+    #expect(added.contains("usr/lib/modules/\(Sandbox.version)/modules.dep") && added.contains("ahci\nvirtio_blk\n"), "\(added)")
+    #expect(!added.contains("busybox"))
+    #expect(try box.leftovers() == [])
+  }
+
+  @Test("the modules and their dependencies are copied once each, into the index tree and the appended archive; ones the image has are not")
+  func copiesModules() throws {
+    let box = try Sandbox(unpacks: false, compressedImage: true)
+    let tree = box.dir.path + "/lib/modules/\(Sandbox.version)"
+    let files = ["kernel/drivers/virtio/virtio.ko", "kernel/drivers/block/virtio_blk.ko", "kernel/ahci.ko"]
+    for f in files {
+      try FileManager.default.createDirectory(atPath: tree + "/" + (f as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try "MODULE \(f)".write(toFile: tree + "/" + f, atomically: true, encoding: .utf8)
+    }
+    let before = try Data(contentsOf: URL(fileURLWithPath: box.image))
+    let r = try box.run(modules: [files[0], files[1], files[0], files[2]].map { tree + "/" + $0 })
+    #expect(r.succeeded, "\(r.stderr)")
+    #expect(r.stdout.hasPrefix("V2V-INITRAMFS: appended 2 module files"), "\(r.stdout)")
+    let added = String(decoding: try Data(contentsOf: URL(fileURLWithPath: box.image)).dropFirst(before.count), as: UTF8.self)
+    #expect(added.contains("usr/lib/modules/\(Sandbox.version)/kernel/drivers/block/virtio_blk.ko") && added.contains("MODULE kernel/drivers/block/virtio_blk.ko"))
+    #expect(added.contains("usr/lib/modules/\(Sandbox.version)/kernel/drivers/virtio/virtio.ko"))
+    #expect(!added.contains("MODULE kernel/ahci.ko"), "the image has ahci.ko already")
+    #expect(try box.leftovers() == [])
+  }
+
+  @Test("a compressed image with an archive already appended: not decompressed directly; unmkinitramfs's path (here failing: the fallback)")
+  func compressedImageWithTrailer() throws {
+    let box = try Sandbox(unpacks: false, compressedImage: true, trailer: "070701-appended-by-an-earlier-run")
+    let r = try box.run()
+    #expect(r.stderr.contains("cannot unpack it"), "\(r.stderr)")
+    #expect(r.stdout.hasPrefix("FALLBACK -u -k \(Sandbox.version)"), "\(r.stdout)")
     #expect(try box.leftovers() == [])
   }
 

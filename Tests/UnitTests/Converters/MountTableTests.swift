@@ -13,15 +13,22 @@ struct MountTableTests {
 
   /// The debian12-vmware tree (fstab: /dev/sda1 /, /dev/sdb1 swap, UUID=3f1c… /srv) planned with `disks`
   /// converted disks whose block devices are `identities`.
-  func plan(disks: Int, identities: [BlockDeviceIdentity]?, mode: LinuxOptions.MissingMounts = .warn, files: [String: String] = [:])
-    throws -> ConversionReport
-  {
+  func plan(
+    disks: Int, identities: [BlockDeviceIdentity]?, mode: LinuxOptions.MissingMounts = .warn, files: [String: String] = [:],
+    applianceDiskNames: [String]? = nil
+  ) throws -> ConversionReport {
     let dir = try TempDir()
     let session = try FakeGuestSession.copyOfFixture("debian12-vmware", in: dir)
     for (p, t) in files { try session.writeText(p, t) }
     session.identities = identities
     return try LinuxConverter(options: LinuxOptions(missingMounts: mode)).plan(
-      session: session, inspection: T.inspection(distro: "debian", major: 12), context: T.context(.vmware, disks: disks))
+      session: session, inspection: T.inspection(distro: "debian", major: 12), context: context(disks, applianceDiskNames))
+  }
+
+  func context(_ disks: Int, _ names: [String]?) -> ConversionContext {
+    var c = T.context(.vmware, disks: disks)
+    c.applianceDiskNames = names
+    return c
   }
 
   static let systemDisk = [
@@ -37,6 +44,12 @@ struct MountTableTests {
     let r = try plan(disks: 2, identities: Self.bothDisks, mode: .nofail)
     #expect(!r.warnings.contains { $0.contains("none of the converted disks") }, "\(r.warnings)")
     #expect(T.edited(r.changes, "/etc/fstab")?.contains("nofail") == false)
+  }
+
+  @Test("the appliance kernel named the disks in another order (sdc, sdb): entries are still found by the API names blkid reports")
+  func kernelNamesShuffled() throws {
+    let r = try plan(disks: 2, identities: Self.bothDisks, applianceDiskNames: ["/dev/sdc", "/dev/sdb"])
+    #expect(!r.warnings.contains { $0.contains("none of the converted disks") }, "\(r.warnings)")
   }
 
   @Test("only the system disk: the swap on /dev/sdb1 and /srv by UUID are warned about, with both fixes offered; nothing edited")
