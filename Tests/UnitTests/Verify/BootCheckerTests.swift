@@ -84,4 +84,45 @@ struct BootCheckerTests {
     #expect(BootChecker.markerLines(in: "no markers\n").isEmpty)
     #expect(BootChecker.markerLines(in: String(repeating: "V2V-X\n", count: 100), limit: 5).count == 5)
   }
+
+  /// A fake qemu that writes `lines[n]` to the console on its n-th start (the last one from then on), then
+  /// waits to be killed; returns the checker and the file counting the starts.
+  func fakeQemu(_ lines: [String], in dir: TempDir) throws -> (BootChecker, String) {
+    let count = dir.path + "/starts"
+    var script = "#!/bin/sh\nn=$(cat \"\(count)\" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > \"\(count)\"\n"
+    script += "while [ \"$1\" != -serial ]; do shift; done; log=${2#file:}\ncase $n in\n"
+    for (i, l) in lines.enumerated() { script += (i == lines.count - 1 ? "*" : "\(i + 1)") + ") echo '\(l.replacingOccurrences(of: "'", with: "'\\''"))' > \"$log\" ;;\n" }
+    script += "esac\nexec sleep 30\n"
+    let path = dir.path + "/qemu"
+    try script.write(toFile: path, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    return (BootChecker(pollInterval: 0.1, qemu: path), count)
+  }
+
+  func starts(_ file: String) -> Int { Int((try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
+
+  static let timerPanic = "Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug"
+
+  @Test("a boot that panics on the emulator's timer check is tried once more, and the evidence says so")
+  func emulatorFaultRetried() throws {
+    let dir = try TempDir()
+    let (checker, count) = try fakeQemu([Self.timerPanic, "V2V-BOOT-MARKER up"], in: dir)
+    let r = try checker.boot(BootSpec(disks: [disk], timeout: 20))
+    #expect(r.passed && r.outcome == .booted, "\(r)")
+    #expect(r.evidence.contains("V2V-BOOT-MARKER") && r.evidence.contains("second boot") && r.evidence.contains("IO-APIC"))
+    #expect(starts(count) == 2)
+  }
+
+  @Test("only once: a guest that hits it again fails; any other panic is decisive at once")
+  func otherFailuresNotRetried() throws {
+    let dir = try TempDir()
+    let (checker, count) = try fakeQemu([Self.timerPanic], in: dir)
+    let r = try checker.boot(BootSpec(disks: [disk], timeout: 20))
+    #expect(!r.passed && r.outcome == .failed && starts(count) == 2, "\(r)")
+
+    let dir2 = try TempDir()
+    let (checker2, count2) = try fakeQemu(["Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)", "V2V-BOOT-MARKER up"], in: dir2)
+    let r2 = try checker2.boot(BootSpec(disks: [disk], timeout: 20))
+    #expect(!r2.passed && r2.outcome == .failed && starts(count2) == 1, "\(r2)")
+  }
 }
