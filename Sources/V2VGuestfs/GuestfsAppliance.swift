@@ -64,7 +64,7 @@ public final class GuestfsAppliance: GuestAppliance {
     let format: PackageFormat =
       (try g.exists("/var/lib/dpkg/status")) ? .deb
       : (try g.exists("/var/lib/rpm") || g.exists("/usr/lib/sysimage/rpm")) ? .rpm : .unknown
-    let mountpoints = LinuxRootFacts.mountpoints(fstab: text("/etc/fstab"), root: root, devices: table)
+    guard let mountpoints = LinuxRootFacts.mountpoints(fstab: text("/etc/fstab"), root: root, devices: table) else { return nil }
     var result = GuestInspection(
       root: root, osType: .linux, distro: release.distro, majorVersion: release.majorVersion,
       minorVersion: release.minorVersion, productName: release.productName, arch: arch,

@@ -126,19 +126,36 @@ public enum LinuxRootFacts {
     }
   }
 
-  /// Mountpoint → device for the fstab entries that name one of `devices` (swap, pseudo and network
-  /// filesystems and unresolvable names are left out, as libguestfs leaves them out); `/` is always `root`.
-  public static func mountpoints(fstab: String?, root: String, devices: [BlockDeviceIdentity]) -> [String: String] {
+  /// Mountpoint → device for the fstab entries that name one of `devices`; `/` is always `root`. Swap,
+  /// `noauto`, pseudo and network entries are left out, and so is an entry whose UUID, label or disk name
+  /// is on none of the disks (a disk not converted: nothing can mount it). Nil when an entry names a block
+  /// device in a way this cannot resolve (`/dev/disk/by-id/…`, `/dev/md0`, an unknown `/dev/mapper` name):
+  /// guessing could leave `/boot` unmounted, so libguestfs decides then.
+  public static func mountpoints(fstab: String?, root: String, devices: [BlockDeviceIdentity]) -> [String: String]? {
     var out: [String: String] = [:]
     for raw in (fstab ?? "").split(whereSeparator: \.isNewline) {
       let line = raw.trimmingCharacters(in: .whitespaces)
       guard !line.hasPrefix("#") else { continue }
       let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
       guard f.count >= 3, f[1].hasPrefix("/"), f[2] != "swap", f[1] != "/" else { continue }
-      if let dev = device(forSpec: unquote(f[0]), in: devices) { out[f[1]] = dev }
+      if f.count > 3, f[3].split(separator: ",").contains("noauto") { continue }
+      let spec = unquote(f[0])
+      if let dev = device(forSpec: spec, in: devices) {
+        out[f[1]] = dev
+      } else if !definitelyAbsent(spec) && (spec.hasPrefix("/dev/") || spec.contains("=")) {
+        return nil
+      }
     }
     out["/"] = root
     return out
+  }
+
+  /// Whether an unresolved spec names its device in a way that ``device(forSpec:in:)`` checks completely,
+  /// so that not finding it means it is on none of the disks.
+  static func definitelyAbsent(_ spec: String) -> Bool {
+    for key in ["UUID=", "LABEL=", "PARTUUID=", "PARTLABEL="] where spec.hasPrefix(key) { return true }
+    for dir in ["by-uuid", "by-label", "by-partuuid", "by-partlabel"] where spec.hasPrefix("/dev/disk/\(dir)/") { return true }
+    return spec.wholeMatch(of: /\/dev\/(?:(?:sd|vd|hd|xvd)[a-z]+[0-9]*|nvme0n[0-9]+(?:p[0-9]+)?)/) != nil
   }
 
   /// The device an fstab or crypttab spec names among `devices`, or nil: `UUID=`/`LABEL=`/`PARTUUID=`/

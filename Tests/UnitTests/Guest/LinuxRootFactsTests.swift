@@ -101,6 +101,18 @@ struct LinuxRootFactsTests {
     #expect(LinuxRootFacts.mountpoints(fstab: nil, root: "/dev/sda2", devices: Self.devices) == ["/": "/dev/sda2"])
   }
 
+  @Test("an entry naming a block device in a way that cannot be checked here: nil (inspect_os decides); noauto entries do not count")
+  func mountpointsUncertain() {
+    let base = "UUID=3333-root / ext4 defaults 0 1\n/dev/cdrom /media/cdrom iso9660 user,noauto 0 0\n"
+    #expect(LinuxRootFacts.mountpoints(fstab: base, root: "/dev/vg-sys/root", devices: Self.devices) == ["/": "/dev/vg-sys/root"])
+    for uncertain in [
+      "/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001-part2 /boot ext4 defaults 0 2", "/dev/md0 /srv ext4 defaults 0 2",
+      "/dev/mapper/luks-0a1b /home ext4 defaults 0 2", "/dev/vg-data/lv /data xfs defaults 0 2", "ZFS=tank /tank zfs defaults 0 0",
+    ] {
+      #expect(LinuxRootFacts.mountpoints(fstab: base + uncertain, root: "/dev/vg-sys/root", devices: Self.devices) == nil, "\(uncertain)")
+    }
+  }
+
   @Test("the package manager follows the distribution and release")
   func packageManagement() {
     func r(_ d: Distro, _ major: Int) -> LinuxRootFacts.Release { .init(distro: d, majorVersion: major, minorVersion: 0, productName: "") }
