@@ -156,25 +156,17 @@ struct MountEntry: Equatable {
         guard f.count >= 2 else { continue }
         out.append(
           MountEntry(
-            lineIndex: i, spec: unquote(f[0]), target: f[1], type: f.count > 2 ? f[2] : "",
+            lineIndex: i, spec: LinuxRootFacts.unquote(f[0]), target: f[1], type: f.count > 2 ? f[2] : "",
             options: f.count > 3 ? f[3].split(separator: ",").map(String.init) : []))
       case .crypttab:
         guard f.count >= 2 else { continue }
         out.append(
           MountEntry(
-            lineIndex: i, spec: unquote(f[1]), target: f[0], type: "",
+            lineIndex: i, spec: LinuxRootFacts.unquote(f[1]), target: f[0], type: "",
             options: f.count > 3 ? f[3].split(separator: ",").map(String.init) : []))
       }
     }
     return out
-  }
-
-  /// `UUID="…"` → `UUID=…`.
-  static func unquote(_ s: String) -> String {
-    guard let eq = s.firstIndex(of: "=") else { return s }
-    var v = s[s.index(after: eq)...]
-    if v.count >= 2, let f = v.first, f == "\"" || f == "'", v.last == f { v = v.dropFirst().dropLast() }
-    return String(s[...eq]) + v
   }
 }
 

@@ -197,8 +197,8 @@ public enum LinuxRootFacts {
     return first { $0.device == "/dev/sd" + letters + number }
   }
 
-  /// `UUID="…"` → `UUID=…`.
-  static func unquote(_ s: String) -> String {
+  /// `UUID="…"` → `UUID=…` (fstab and crypttab allow the quotes).
+  public static func unquote(_ s: String) -> String {
     guard let eq = s.firstIndex(of: "=") else { return s }
     var v = s[s.index(after: eq)...]
     if v.count >= 2, let f = v.first, f == "\"" || f == "'", v.last == f { v = v.dropFirst().dropLast() }
