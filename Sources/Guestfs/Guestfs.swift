@@ -99,6 +99,9 @@ public final class Guestfs {
     try withCStringArray(settings) { _ = try check(guestfs_set_backend_settings(handle, $0), "guestfs_set_backend_settings") }
   }
 
+  /// The qemu binary the appliance runs on (`guestfs_set_hv`).
+  public func setHV(_ path: String) throws { try check(guestfs_set_hv(handle, path), "guestfs_set_hv") }
+
   /// The backend (`guestfs_set_backend`), e.g. `direct`.
   public func setBackend(_ backend: String) throws { try check(guestfs_set_backend(handle, backend), "guestfs_set_backend") }
 

@@ -311,27 +311,71 @@ public struct GuestfsLauncher: ApplianceLauncher {
   public var memoryMiB: Int
   /// Appliance vCPUs.
   public var smp: Int
+  /// Seconds the appliance's daemon has to answer before its qemu is killed and the launch tried once
+  /// more. `V2V_APPLIANCE_TIMEOUT` when set, else 300: a start takes 15-30 s here under TCG, about 60 s on a
+  /// loaded host.
+  public var launchTimeout: Double
+  /// The qemu binary, when not libguestfs' default (tests use a qemu that never boots).
+  public var hypervisor: String?
 
   /// Creates a launcher. `smp` nil: `V2V_APPLIANCE_SMP` when set (1-16; `v2v batch` gives its children 1 when
   /// several convert at once, so that they do not fight over the same cores), else 2.
-  public init(memoryMiB: Int = 1536, smp: Int? = nil) {
+  public init(memoryMiB: Int = 1536, smp: Int? = nil, launchTimeout: Double? = nil) {
     self.memoryMiB = memoryMiB
-    let env = ProcessInfo.processInfo.environment["V2V_APPLIANCE_SMP"].flatMap { Int($0) }.flatMap { (1...16).contains($0) ? $0 : nil }
+    let environment = ProcessInfo.processInfo.environment
+    let env = environment["V2V_APPLIANCE_SMP"].flatMap { Int($0) }.flatMap { (1...16).contains($0) ? $0 : nil }
     self.smp = smp ?? env ?? 2
+    let envTimeout = environment["V2V_APPLIANCE_TIMEOUT"].flatMap { Double($0) }.flatMap { $0 > 0 ? $0 : nil }
+    self.launchTimeout = launchTimeout ?? envTimeout ?? 300
   }
 
-  public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {
+  public func launch(
+    disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool, report: (String) -> Void
+  ) throws -> any GuestAppliance {
+    // Two tries: a TCG boot of the appliance kernel now and then hangs or panics; the next one does not.
+    var failure = ""
+    for attempt in 1...2 {
+      try JobScope.current?.checkCancelled()
+      switch try launchOnce(disks: disks, accelerator: accelerator) {
+      case .success(let g):
+        return GuestfsAppliance(g: g)
+      case .failure(let why):
+        failure = why
+        if attempt == 1 { report("the libguestfs appliance \(why); starting it once more") }
+      }
+    }
+    throw V2VError(.hostNotReady, "the libguestfs appliance \(failure), twice (run `v2v doctor`)")
+  }
+
+  private enum Attempt {
+    case success(Guestfs)
+    case failure(String)
+  }
+
+  private func launchOnce(disks: [OverlayDisk], accelerator: Accelerator) throws -> Attempt {
     let g = try Appliance.handle(accelerator: accelerator, memoryMiB: memoryMiB, smp: smp)
+    if let hypervisor { try g.setHV(hypervisor) }
     for (i, d) in disks.enumerated() {
       try g.addDrive(d.path, format: d.format, name: "disk\(i)", cacheMode: "unsafe", discard: "besteffort")
     }
-    do {
-      try g.launch()
-    } catch let e as GuestfsError {
-      throw V2VError(.hostNotReady, "the libguestfs appliance did not start: \(e.message) (run `v2v doctor`)")
+    let scope = JobScope.current
+    let watchdog = LaunchWatchdog(markers: disks.map(\.path), timeout: launchTimeout, scope: scope)
+    watchdog.start()
+    let started = Date()
+    var launchError: GuestfsError?
+    do { try g.launch() } catch let e as GuestfsError { launchError = e }
+    watchdog.stop()
+    try scope?.checkCancelled()
+    if watchdog.timedOut {
+      try? g.shutdown()
+      if let pid = watchdog.pid { scope?.untrack(pid: pid) }
+      return .failure(String(format: "did not answer within %.0f s (its qemu was killed)", launchTimeout))
+    }
+    if let launchError {
+      return .failure(String(format: "did not start (after %.0f s): %@", Date().timeIntervalSince(started), launchError.message))
     }
     // The appliance's qemu belongs to the running job: a cancellation kills it.
-    if let pid = try? g.pid() { JobScope.current?.track(pid: pid) }
-    return GuestfsAppliance(g: g)
+    if let pid = try? g.pid() { scope?.track(pid: pid) }
+    return .success(g)
   }
 }

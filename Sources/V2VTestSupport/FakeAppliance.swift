@@ -72,7 +72,9 @@ public final class FakeLauncher: ApplianceLauncher {
   /// Creates a launcher.
   public init(appliance: FakeAppliance) { self.appliance = appliance }
 
-  public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {
+  public func launch(
+    disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool, report: (String) -> Void
+  ) throws -> any GuestAppliance {
     launches += 1
     self.disks = disks
     return appliance

@@ -3,6 +3,7 @@ import Guestfs
 import Testing
 import V2VProcess
 import V2VCore
+import V2VModel
 @testable import V2VGuestfs
 import V2VTestSupport
 
@@ -136,6 +137,49 @@ struct GuestfsTests {
   }
 
   /// Runs a host program (found on PATH), returning its exit status and stdout.
+  @Test("an appliance whose daemon never answers: its qemu is killed at the limit, the start tried once more, then a clear error")
+  func hungLaunch() throws {
+    let dir = try TempDir()
+    let disk = dir.path + "/overlay-hang.img"
+    #expect(FileManager.default.createFile(atPath: disk, contents: nil))
+    try FileHandle(forWritingAtPath: disk)!.truncate(atOffset: 16 << 20)
+    // A qemu that answers libguestfs' probes and then hangs on the appliance boot itself (-kernel), as an
+    // appliance kernel stuck under TCG does.
+    let fake = dir.path + "/qemu-that-hangs"
+    try """
+      #!/bin/bash
+      for a in "$@"; do [ "$a" = -kernel ] && { echo boot >> "$0.boots"; while :; do sleep 1; done; }; done
+      exec /usr/bin/qemu-system-x86_64 "$@"
+
+      """.write(toFile: fake, atomically: true, encoding: .utf8)
+    chmod(fake, 0o755)
+    var launcher = GuestfsLauncher(smp: 1, launchTimeout: 3)
+    launcher.hypervisor = fake
+    var reports: [String] = []
+    let started = Date()
+    do {
+      _ = try launcher.launch(
+        disks: [OverlayDisk(path: disk, format: "raw")], accelerator: .tcg, verbose: false, report: { reports.append($0) })
+      Issue.record("a launch on a qemu that never boots succeeded")
+    } catch let e as V2VError {
+      #expect(e.exitClass == .hostNotReady)
+      #expect(e.message.contains("did not answer within 3 s") && e.message.contains("twice"), "\(e.message)")
+    }
+    #expect(reports.count == 1 && reports.first?.contains("starting it once more") == true, "\(reports)")
+    let boots = (try? String(contentsOfFile: fake + ".boots", encoding: .utf8)) ?? ""
+    #expect(boots == "boot\nboot\n", "appliance boots tried: \(boots.debugDescription)")
+    #expect(Date().timeIntervalSince(started) < 300)
+    // Nothing of either try is left running.
+    #expect(LaunchWatchdog.child(of: getpid(), mentioning: [disk]) == nil)
+  }
+
+  @Test("/proc/PID/stat: the parent pid after a command name with spaces and parentheses")
+  func statParent() {
+    #expect(LaunchWatchdog.parentPID(stat: "4242 (qemu-system-x86) S 17 4242 17 0 -1") == 17)
+    #expect(LaunchWatchdog.parentPID(stat: "4243 (a (b) c) R 99 1 1") == 99)
+    #expect(LaunchWatchdog.parentPID(stat: "garbage") == nil)
+  }
+
   private static func host(_ argv: [String]) throws -> (status: Int32, out: String) {
     let r = try ProcessRunner.run(argv, timeout: 120)
     return (r.status, r.stdout)

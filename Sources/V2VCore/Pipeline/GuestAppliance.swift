@@ -102,6 +102,13 @@ public struct EncryptedVolume: Sendable, Equatable {
 
 /// Starts appliances.
 public protocol ApplianceLauncher {
-  /// Starts one appliance with `disks` attached, in order.
-  func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance
+  /// Starts one appliance with `disks` attached, in order; `report` hears of a start that had to be retried.
+  func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool, report: (String) -> Void) throws -> any GuestAppliance
+}
+
+extension ApplianceLauncher {
+  /// Starts one appliance, saying nothing of retries.
+  public func launch(disks: [OverlayDisk], accelerator: Accelerator, verbose: Bool) throws -> any GuestAppliance {
+    try launch(disks: disks, accelerator: accelerator, verbose: verbose, report: { _ in })
+  }
 }

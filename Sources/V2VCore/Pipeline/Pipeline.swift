@@ -84,7 +84,8 @@ public struct Pipeline {
     // 3. One appliance for the whole conversion.
     try scope?.checkCancelled()
     clock.begin("Starting the appliance (\(request.accelerator.rawValue.uppercased()))")
-    let appliance = try launcher.launch(disks: overlays, accelerator: request.accelerator, verbose: request.verbose)
+    let appliance = try launcher.launch(
+      disks: overlays, accelerator: request.accelerator, verbose: request.verbose, report: { events.emit(.detail($0)) })
     var closed = false
     defer { if !closed { try? appliance.close() } }
 

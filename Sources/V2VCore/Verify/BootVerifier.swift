@@ -52,7 +52,8 @@ struct BootVerifier {
     // the read-back below still decides.
     if console.outcome == .failed || console.outcome == .qemuError { return (console, 0) }
     events.emit(.detail("reading the test boot's root filesystem back (\(inspection.root))"))
-    let appliance = try launcher.launch(disks: overlays, accelerator: request.accelerator, verbose: request.verbose)
+    let appliance = try launcher.launch(
+      disks: overlays, accelerator: request.accelerator, verbose: request.verbose, report: { events.emit(.detail($0)) })
     defer { try? appliance.close() }
     let seconds = Date().timeIntervalSince(started)
     if let mounted = appliance.lastMountTime(device: inspection.root), mounted >= started.addingTimeInterval(-60) {
