@@ -1,3 +1,4 @@
+import Foundation
 /// A network interface of the source machine.
 public struct NIC: Sendable, Equatable, Codable {
   /// MAC address, lower-case colon form (`00:50:56:aa:bb:cc`), or nil when the source generates one.
@@ -35,5 +36,11 @@ public enum MACAddress {
       out.append(c)
     }
     return out
+  }
+
+  /// A new MAC address in the range QEMU and libvirt use for guests (`52:54:00:xx:xx:xx`, locally
+  /// administered, unicast), its last three bytes random.
+  public static func randomKVM() -> String {
+    "52:54:00:" + (0..<3).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(separator: ":")
   }
 }

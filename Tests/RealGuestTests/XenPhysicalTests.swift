@@ -21,6 +21,10 @@ struct XenPhysicalTests {
       ((result?["conversion"] as? [String: Any])?["changes"] as? [[String: Any]] ?? []).compactMap { $0["summary"] as? String }
     }
     var seconds: Double { result?["seconds"] as? Double ?? 0 }
+    /// The network marker's interface lines from the test boot.
+    var interfaces: [NetworkTests.Interface] {
+      NetworkTests.interfaces((result?["boot"] as? [String: Any])?["markers"] as? [String] ?? [])
+    }
     func xml(_ name: String) throws -> String { try String(contentsOfFile: out.path + "/\(name).xml", encoding: .utf8) }
   }
 
@@ -82,7 +86,7 @@ struct XenPhysicalTests {
     #expect(!s.contains { $0.hasPrefix("install GRUB boot code") }, "an HVM guest boots from its own MBR: \(s)")
   }
 
-  @Test("physical BIOS disk through a read-only loop device, its root mounted read-only here (--name/--memory/--vcpus): boots with root on /dev/vda1, source unchanged")
+  @Test("physical BIOS disk through a read-only loop device, its root mounted read-only here (--name/--memory/--vcpus): boots with root on /dev/vda1 and DHCP on eno1 (pinned to the VM's new NIC), source unchanged")
   func physicalLoop() throws {
     let f = try GuestFixture.named("physical-debian12-bios")
     let image = try f.file("image")
@@ -104,10 +108,19 @@ struct XenPhysicalTests {
     #expect(xml.contains("<memory unit='KiB'>1572864</memory>"), "\(xml)")
     #expect(xml.contains("<vcpu>1</vcpu>") || xml.contains("<vcpu placement='static'>1</vcpu>"), "\(xml)")
     #expect(!c.summaries.contains { $0.hasPrefix("install GRUB boot code") }, "the disk already boots: \(c.summaries)")
+    // The server configures eno1 (DHCP) and records no MAC: the VM gets one NIC with a new MAC, eno1 is
+    // pinned to it, and the booted guest has its DHCP address on eno1.
+    let nets = c.interfaces
+    #expect(nets.count == 1, "\(nets)")
+    if let n = nets.first {
+      #expect(n.name == "eno1" && n.mac.hasPrefix("52:54:00:") && n.addresses.contains { $0.hasPrefix("10.0.2.") }, "\(n)")
+      #expect(xml.contains("<mac address='\(n.mac)'/>"), "\(xml)")
+      #expect(c.summaries.contains { $0.hasPrefix("pin eno1 to \(n.mac)") }, "\(c.summaries)")
+    }
     #expect(try sha256(image) == before, "the source image was modified")
   }
 
-  @Test("physical UEFI + separate /boot + LVM root: removable boot path added, boots under OVMF with an empty NVRAM")
+  @Test("physical UEFI + separate /boot + LVM root: removable boot path added, boots under OVMF with an empty NVRAM, static address on lan0 (its recorded MAC)")
   func physicalUEFILVM() throws {
     let f = try GuestFixture.named("physical-debian12-uefi-lvm")
     let c = try Self.convert("physical uefi+lvm", ["-i", "physical", try f.file("image"), "--name", "physuefi", "--memory", "1024"])
@@ -119,6 +132,12 @@ struct XenPhysicalTests {
     #expect(!s.contains { $0.hasPrefix("install GRUB boot code") }, "\(s)")
     let xml = try c.xml("physuefi")
     #expect(xml.contains("<os firmware='efi'>"), "UEFI firmware in the domain XML: \(xml)")
+    // The server's udev rules named its NIC lan0 by MAC: the VM gets a NIC with that MAC, lan0 is pinned to
+    // it, and the booted guest has its static address on lan0.
+    let mac = "00:25:90:5e:00:51"
+    #expect(xml.contains("<mac address='\(mac)'/>"), "\(xml)")
+    #expect(s.contains("remove /etc/udev/rules.d/70-persistent-net.rules") && s.contains { $0.hasPrefix("pin lan0 to \(mac)") }, "\(s)")
+    #expect(c.interfaces.count == 1 && c.interfaces.first.map { $0.name == "lan0" && $0.mac == mac && $0.addresses.contains("10.0.2.50/24") } == true, "\(c.interfaces)")
     #expect(try libvirtSchemaProblem(xml: xml) == nil)
   }
 

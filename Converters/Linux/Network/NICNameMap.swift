@@ -24,6 +24,9 @@ struct NICPin: Sendable, Equatable {
 ///    that newer scheme) in vif order; a source with exactly one NIC whose guest configures exactly one
 ///    hardware-style name gets that name;
 /// 3. a physical source describes no NICs: the guest's records are all there is, pinned to the MACs they name.
+///    On a virtual target those MACs become the target's NICs (``addedNICs``). With no records and exactly one
+///    hardware-style name configured, the target gets one NIC with a new MAC and that name is pinned to it;
+///    with no records and no such name (DHCP on whatever NIC appears), one NIC with a new MAC and no pin.
 ///
 /// When two rules or two records disagree, or a NIC's name cannot be told, the result is ambiguous:
 /// ``ambiguities`` says which interfaces and why, and ``pins`` is empty (nothing is changed).
@@ -34,6 +37,8 @@ struct NICNameMap: Sendable, Equatable {
   var ambiguities: [String] = []
   /// Other things the user should know (a NIC with no known MAC, names that may swap, `--mac` unused).
   var warnings: [String] = []
+  /// MACs of NICs a virtual target must get that the source does not describe (a physical source), in order.
+  var addedNICs: [String] = []
 
   /// What the mapping is made from.
   struct Input: Sendable {
@@ -47,6 +52,8 @@ struct NICNameMap: Sendable, Equatable {
     var macMap: [String: String] = [:]
     /// The guest's network configuration.
     var inventory: NetworkInventory
+    /// Makes a MAC for a NIC the target needs and nothing records (tests give a fixed one).
+    var newMAC: @Sendable () -> String = MACAddress.randomKVM
   }
 
   /// A name bound to a MAC by a guest file.
@@ -114,6 +121,26 @@ struct NICNameMap: Sendable, Equatable {
       var seen = Set<String>()
       for r in records where seen.insert(r.mac).inserted { nics.append(NIC(mac: r.mac)) }
     }
+    // A physical source with no records, going to a virtual machine: the NIC it needs gets a new MAC.
+    var generated: (mac: String, name: String?)?
+    if fromRecords && nics.isEmpty && !input.physicalTarget {
+      if configured.count <= 1 {
+        let mac = input.newMAC()
+        generated = (mac, configured.first)
+        nics.append(NIC(mac: mac))
+        out.addedNICs = [mac]
+        out.warnings.append(
+          "the physical source describes no NICs and the guest records no MAC address: the target gets one NIC with a new MAC, \(mac)"
+            + (configured.first.map { ", and \($0) (the only interface the guest configures by a hardware name) is pinned to it" }
+              ?? " (the guest configures no interface by a hardware name, so nothing is pinned)"))
+      } else {
+        out.warnings.append(
+          "the physical source describes no NICs and the guest records no MAC address for \(configured.joined(separator: ", ")): "
+            + "which NIC was which cannot be told, so the target gets no NIC from v2v; add them, then check the names on first boot")
+      }
+    } else if fromRecords && !input.physicalTarget {
+      out.addedNICs = nics.compactMap(\.mac)
+    }
 
     for old in input.macMap.keys.sorted() where !nics.contains(where: { $0.mac == old }) {
       out.warnings.append("--mac \(old): no NIC of the source has MAC \(old); ignored")
@@ -137,6 +164,12 @@ struct NICNameMap: Sendable, Equatable {
           named.append((i, r.name, "the guest's records bind \(r.name) to \(m): \(files.joined(separator: ", "))"))
           continue
         }
+      }
+      if let g = generated {
+        if let name = g.name {
+          named.append((i, name, "the only hardware interface name the guest configures; its NIC is new (\(g.mac))"))
+        }
+        continue
       }
       // 2. The source.
       switch source(nic, index: i, input: input, configured: configured, nicCount: nics.count, fromRecords: fromRecords) {
@@ -184,10 +217,12 @@ struct NICNameMap: Sendable, Equatable {
           + " cannot be pinned and will have other names on its NICs; give each NIC's new MAC: "
           + unknownOnHardware.map { "--mac \($0.mac)=NEW-MAC" }.joined(separator: " "))
     }
-    if fromRecords && !input.physicalTarget && !out.pins.isEmpty {
+    if generated == nil && !out.addedNICs.isEmpty {
+      let names = Dictionary(out.pins.map { ($0.mac, $0.name) }, uniquingKeysWith: { a, _ in a })
       out.warnings.append(
-        "the physical source describes no NICs, so the target gets none from v2v: give its NICs the MACs the guest records ("
-          + out.pins.map { "\($0.mac) for \($0.name)" }.joined(separator: ", ") + ") and they come up with their old names")
+        "the physical source describes no NICs: the target gets one per MAC address the guest records, "
+          + out.addedNICs.map { m in names[m].map { "\(m) (\($0))" } ?? m }.joined(separator: ", ")
+          + "; each connects to the default network unless --network or --bridge says otherwise")
     }
     out.warnings += kernelNameWarnings(out.pins, nics: nics, physicalTarget: input.physicalTarget, fromRecords: fromRecords)
     return out

@@ -51,7 +51,20 @@ struct NetworkPinRule: LinuxRule {
   static func linkFile(_ name: String) -> String { "\(linkDirectory)/10-v2v-\(name).link" }
 
   func apply(to plan: LinuxPlan, guest: LinuxGuest) throws {
-    guard guest.options.nicNames == .pin else { return }
+    let source = guest.context.source
+    guard guest.options.nicNames == .pin else {
+      // Names are left alone, but a physical source's virtual machine still needs its NICs.
+      guard source.hypervisor == .physical && source.nics.isEmpty && !guest.isPhysical else { return }
+      let map = NICNameMap.build(NICNameMap.Input(
+        nics: [], hypervisor: .physical, physicalTarget: false, inventory: try scan(guest.session)))
+      plan.report.addedNICs = map.addedNICs
+      if !map.addedNICs.isEmpty {
+        plan.warn(
+          "the physical source describes no NICs: the target gets \(map.addedNICs.joined(separator: ", ")) "
+            + "(no interface name pinned: --nic-names leave)")
+      }
+      return
+    }
     let inventory = try scan(guest.session)
     for note in inventory.notes { plan.warn(note) }
     for w in Self.competingConfigurations(inventory) { plan.warn(w) }
@@ -61,9 +74,10 @@ struct NetworkPinRule: LinuxRule {
       macMap = [:]
     }
     let map = NICNameMap.build(NICNameMap.Input(
-      nics: guest.context.source.nics, hypervisor: guest.context.source.hypervisor, physicalTarget: guest.isPhysical,
+      nics: source.nics, hypervisor: source.hypervisor, physicalTarget: guest.isPhysical,
       macMap: macMap, inventory: inventory))
     for w in map.ambiguities + map.warnings { plan.warn(w) }
+    plan.report.addedNICs = map.addedNICs
 
     // --mac: configuration bound to an old MAC follows the NIC to its new one.
     if !macMap.isEmpty {

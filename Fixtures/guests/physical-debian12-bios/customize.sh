@@ -14,7 +14,7 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tv2v-physbios\n' >/etc/hosts
 printf '# <file system> <mount point> <type> <options> <dump> <pass>\nUUID=%s  /  ext4  errors=remount-ro  0  1\n' "$ROOT_UUID" >/etc/fstab
 
 step "services"
-systemctl enable v2v-marker.service serial-getty@ttyS0.service
+systemctl enable v2v-marker.service v2v-net-marker.service serial-getty@ttyS0.service
 for u in ifupdown-wait-online.service systemd-networkd-wait-online.service; do systemctl mask "$u" >/dev/null 2>&1 || true; done
 mkdir -p /etc/systemd/system/networking.service.d
 printf '[Service]\nTimeoutStartSec=20s\n' >/etc/systemd/system/networking.service.d/v2v-timeout.conf

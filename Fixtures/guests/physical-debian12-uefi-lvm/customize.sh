@@ -22,7 +22,7 @@ UUID=$V2V_SWAP_UUID  none  swap  sw  0  0
 FSTAB
 
 step "services"
-systemctl enable v2v-marker.service serial-getty@ttyS0.service
+systemctl enable v2v-marker.service v2v-net-marker.service serial-getty@ttyS0.service
 for u in ifupdown-wait-online.service systemd-networkd-wait-online.service; do systemctl mask "$u" >/dev/null 2>&1 || true; done
 mkdir -p /etc/systemd/system/networking.service.d
 printf '[Service]\nTimeoutStartSec=20s\n' >/etc/systemd/system/networking.service.d/v2v-timeout.conf

@@ -69,6 +69,10 @@ public struct ConversionReport: Sendable, Equatable, Codable {
   public var bootKernel: String?
   /// What the converted guest can use: the buses and NIC models it has drivers for, its clock, console.
   public var capabilities = GuestCapabilities()
+  /// MAC addresses of NICs the target must have that the source does not describe, in order. A physical
+  /// source describes no NICs, so these are the ones the guest's network configuration is bound to (its
+  /// records' MACs, or one generated MAC that its only configured interface is pinned to). Empty otherwise.
+  public var addedNICs: [String] = []
 
   /// Creates an empty report.
   public init() {}

@@ -138,6 +138,7 @@ public struct Pipeline {
     warnings += report.warnings
 
     // 5. The final target follows what the converted guest can actually use.
+    target = TargetSettler.addingNICs(target, macs: report.addedNICs, plan: request.plan)
     let settled = TargetSettler.settle(target, platform: request.platform, capabilities: report.capabilities, inspection: inspection)
     target = settled.target
     warnings += settled.warnings

@@ -13,6 +13,19 @@ import V2VModel
 /// - Firmware: the user's override, else the source's, else what inspection found (an EFI system partition
 ///   means UEFI), else BIOS with a warning.
 public enum TargetSettler {
+  /// `target` with one NIC per MAC in `macs` when the source described no NICs (a physical source: the
+  /// converter reports the MACs the guest's configuration is bound to). Each connects where a NIC without a
+  /// source network goes: the bare `--network`/`--bridge` default, else libvirt's network `default`. Its
+  /// model is settled by ``settle(_:platform:capabilities:inspection:)`` like any other NIC's.
+  public static func addingNICs(_ target: TargetVM, macs: [String], plan: PlanOptions) -> TargetVM {
+    guard target.nics.isEmpty, !macs.isEmpty else { return target }
+    let connection = (try? NetworkMapper(mappings: plan.networkMappings, fallback: plan.defaultConnection))?.connection(for: NIC())
+      ?? plan.defaultConnection
+    var t = target
+    t.nics = macs.map { TargetNIC(mac: $0, model: .virtio, connection: connection) }
+    return t
+  }
+
   /// The final target and the warnings about what was changed from the request.
   public static func settle(
     _ planned: TargetVM, platform: TargetPlatform, capabilities: GuestCapabilities, inspection: GuestInspection?

@@ -89,15 +89,48 @@ struct NetworkPinTests {
     #expect(dup.pins.isEmpty && dup.ambiguities.contains("NIC 1 (\(Self.mac1)) and NIC 2 (\(Self.mac2)) would both be named ens224"))
   }
 
-  @Test("a physical source describes no NICs: the guest's records are pinned to their MACs, and the user told to give the target those MACs")
+  @Test("a physical source describes no NICs: the guest's records are pinned to their MACs, which become the KVM target's NICs")
   func physicalSource() {
     let rec = ConfiguredInterface(system: .ifcfg, file: "/etc/sysconfig/network-scripts/ifcfg-eno1", name: "eno1", mac: Self.mac1, settings: ["static 192.0.2.10/24"])
-    let m = Self.map([], [rec], hv: .physical)
-    #expect(Self.pairs(m) == ["eno1=\(Self.mac1)"])
-    #expect(m.warnings.contains { $0.contains("describes no NICs") && $0.contains("\(Self.mac1) for eno1") })
-    // No record: nothing to pin (the rule then warns that eno1 is configured and no NIC carries it).
-    let none = Self.map([], [Self.ifupdown("eno1")], hv: .physical)
-    #expect(none.pins.isEmpty && none.ambiguities.isEmpty)
+    let udev = ConfiguredInterface(system: .udevRules, file: "/etc/udev/rules.d/70-persistent-net.rules", name: "lan1", mac: Self.mac2, namesOnly: true)
+    let m = Self.map([], [rec, udev], hv: .physical)
+    #expect(Self.pairs(m) == ["eno1=\(Self.mac1)", "lan1=\(Self.mac2)"])
+    #expect(m.addedNICs == [Self.mac1, Self.mac2])
+    #expect(m.warnings.contains { $0.contains("describes no NICs") && $0.contains("\(Self.mac1) (eno1), \(Self.mac2) (lan1)") }, "\(m.warnings)")
+    // Onto a physical machine (V2P of a P2V'd disk) the target's NICs are its own: none added.
+    let hw = Self.map([], [rec], hv: .physical, physical: true)
+    #expect(hw.addedNICs.isEmpty && hw.pins.isEmpty)
+    // Records that disagree: nothing pinned, but the NICs the machine had are still the target's.
+    let other = ConfiguredInterface(system: .networkManager, file: "/etc/NetworkManager/system-connections/a.nmconnection", name: "enp3s0", mac: Self.mac1)
+    let torn = Self.map([], [rec, other], hv: .physical)
+    #expect(torn.pins.isEmpty && torn.addedNICs == [Self.mac1] && !torn.ambiguities.isEmpty)
+  }
+
+  @Test("a physical source, no records: one configured hardware name is pinned to a new NIC's new MAC; none: one unpinned NIC; several: none")
+  func physicalSourceNoRecords() {
+    func build(_ interfaces: [ConfiguredInterface]) -> NICNameMap {
+      NICNameMap.build(NICNameMap.Input(
+        nics: [], hypervisor: .physical, physicalTarget: false,
+        inventory: NetworkInventory(interfaces: interfaces), newMAC: { Self.new1 }))
+    }
+    let one = build([Self.ifupdown("lo"), Self.ifupdown("eno1", ["dhcp4"])])
+    #expect(Self.pairs(one) == ["eno1=\(Self.new1)"])
+    #expect(one.addedNICs == [Self.new1])
+    #expect(one.pins.first?.evidence.contains("only hardware interface name") == true)
+    #expect(one.warnings.contains { $0.contains("new MAC, \(Self.new1), and eno1") }, "\(one.warnings)")
+    let none = build([Self.ifupdown("lo")])
+    #expect(none.pins.isEmpty && none.addedNICs == [Self.new1] && none.ambiguities.isEmpty)
+    let two = build([Self.ifupdown("eno1"), Self.ifupdown("eno2")])
+    #expect(two.pins.isEmpty && two.addedNICs.isEmpty)
+    #expect(two.warnings.contains { $0.contains("eno1, eno2") && $0.contains("gets no NIC") })
+    // A virtual source with no NICs is not given any.
+    let vm = NICNameMap.build(NICNameMap.Input(
+      nics: [], hypervisor: .vmware, physicalTarget: false, inventory: NetworkInventory(interfaces: [Self.ifupdown("ens192")]),
+      newMAC: { Self.new1 }))
+    #expect(vm.addedNICs.isEmpty && vm.pins.isEmpty)
+    // The generator's MACs are QEMU's, valid and unicast.
+    let r = MACAddress.randomKVM()
+    #expect(r.hasPrefix("52:54:00:") && MACAddress.normalize(r) == r)
   }
 
   @Test("V2P without --mac: the new MACs are unknown, so nothing is pinned and the exact --mac syntax is given")

@@ -40,6 +40,17 @@ struct PipelineTests {
       launcher = FakeLauncher(appliance: appliance)
     }
 
+    /// `rig` with its source changed.
+    init(copying rig: Rig, source change: (inout SourceVM) -> Void) {
+      dir = rig.dir
+      out = rig.out
+      var s = rig.source
+      change(&s)
+      source = s
+      appliance = rig.appliance
+      launcher = rig.launcher
+    }
+
     func pipeline(_ writer: OutputWriter? = nil) -> Pipeline {
       Pipeline(
         launcher: launcher, converterFor: ConverterRegistry().converter(for:), writer: writer ?? LocalWriter(directory: out),
@@ -118,6 +129,19 @@ struct PipelineTests {
     #expect(late.calls == [.plan, .open, .finalize, .rollback])
     #expect(rig.outputFiles.isEmpty, "rollback removed the copied disk: \(rig.outputFiles)")
     #expect(rig.workFiles.isEmpty, "overlays removed")
+  }
+
+  @Test("a physical source (no NICs described): the VM gets the NIC the converter reports, and its name is pinned to that MAC")
+  func physicalSourceGetsNIC() throws {
+    var rig = try Rig()
+    rig = Rig(copying: rig, source: { $0.hypervisor = .physical; $0.nics = [] })
+    let result = try rig.pipeline().run(rig.request())
+    let added = result.conversion.addedNICs
+    #expect(added.count == 1 && added[0].hasPrefix("52:54:00:"), "\(added)")
+    let xml = try String(contentsOfFile: rig.out + "/guest.xml", encoding: .utf8)
+    #expect(xml.contains("<mac address='\(added.first ?? "none")'/>") && xml.contains("<source network='default'/>"), "\(xml)")
+    #expect(result.conversion.changes.contains { $0.summary.hasPrefix("pin ens192 to \(added.first ?? "none")") })
+    #expect(rig.events.warnings.contains { $0.contains("describes no NICs") })
   }
 
   @Test("--dry-run lists the changes and writes nothing, not even to the guest")

@@ -28,6 +28,28 @@ struct TargetSettlerTests {
     #expect(t.osinfo == "debian12")
   }
 
+  @Test("a physical source's NICs come from the converter: one per reported MAC, on the --network/--bridge default, model settled")
+  func addedNICs() throws {
+    var source = C.biosSource
+    source.hypervisor = .physical
+    source.nics = []
+    let macs = ["00:25:90:5e:00:51", "52:54:00:12:34:56"]
+    let planned = try C.plan(source, C.options(), platform: .kvmDefault).target
+    #expect(planned.nics.isEmpty)
+    let added = TargetSettler.addingNICs(planned, macs: macs, plan: C.options().plan)
+    #expect(added.nics.map(\.mac) == macs)
+    #expect(added.nics.map(\.connection) == [.network("default"), .network("default")])
+    let caps = GuestCapabilities(blockBuses: [.virtioBlk], nicModels: [.e1000e], video: nil, virtioRNG: false, virtioBalloon: false, clock: .utc)
+    let (t, w) = TargetSettler.settle(added, platform: .kvmDefault, capabilities: caps, inspection: Self.inspection())
+    #expect(t.nics.map(\.model) == [.e1000e, .e1000e] && w.contains { $0.contains("e1000e") })
+    // A bare --bridge default applies; a mapping naming a source network cannot (the NIC has none).
+    let bridged = try C.options(mappings: [NetworkMapping.parse("br0", kind: .bridge), NetworkMapping.parse("VM Network:lan", kind: .network)]).plan
+    #expect(TargetSettler.addingNICs(planned, macs: macs, plan: bridged).nics.map(\.connection) == [.bridge("br0"), .bridge("br0")])
+    // A source that described NICs keeps exactly those.
+    let vmware = try C.plan(C.biosSource, C.options(), platform: .kvmDefault).target
+    #expect(TargetSettler.addingNICs(vmware, macs: macs, plan: C.options().plan).nics == vmware.nics)
+  }
+
   @Test("a guest without the wanted driver falls back to its best bus and NIC, with warnings")
   func fallback() throws {
     let planned = try C.plan(C.uefiSource, C.options(), platform: Self.scsi).target
